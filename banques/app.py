@@ -1,0 +1,58 @@
+"""The application factory: nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from banques import db
+from banques.accounts.ratelimit import FailureLimiter
+from banques.accounts.routes import router as accounts_router
+from banques.config import Settings, get_settings
+from banques.errors import BodySizeLimit, install_error_handlers
+
+log = logging.getLogger(__name__)
+
+API_DESCRIPTION = """
+Backend logistique des **banques solidaires du numérique éducatif** : suivi des
+ordinateurs donnés (chaîne de responsabilité), tournées, étiquettes QR et documents,
+connexions subventionnées.
+
+Authentification : `POST /api/v1/auth/token` (OAuth2 *password*) puis
+`Authorization: Bearer <jeton>`, ou `X-API-Key: <clé>` pour les clients machines.
+Les erreurs suivent la RFC 9457 (`application/problem+json`).
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = db.settings_engine(settings)
+    if settings.migrate_on_start:
+        db.upgrade(settings.database_url)
+    db.check_durability(engine)
+
+    app = FastAPI(
+        title="Banques solidaires du numérique éducatif",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.login_limiter = FailureLimiter(settings.login_attempts_per_minute)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    @app.get("/health", tags=["santé"])
+    def health() -> dict[str, str]:
+        """État du service et de sa base de données."""
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "database": engine.dialect.name}
+
+    app.include_router(accounts_router)
+    return app

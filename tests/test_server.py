@@ -1,0 +1,59 @@
+"""End to end: the README's demo command serves the demo bank on a real server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.server import banques_cli, running_server, service_env
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_is_idempotent_and_prints_credentials(tmp_path: Path) -> None:
+    env = service_env(
+        f"sqlite:///{tmp_path / 'demo.db'}", BANQUES_DEMO_PASSWORD="a-demo-password-1"
+    )
+    first = json.loads(banques_cli("demo", "--json", env=env).stdout)
+    second = json.loads(banques_cli("demo", "--json", env=env).stdout)
+    assert first["created"] is True
+    assert second["created"] is False
+    assert first["organisations"] == second["organisations"]
+    roles = {u["role"] for u in first["users"]}
+    assert roles == {
+        "donor",
+        "collector",
+        "technician",
+        "driver",
+        "school_staff",
+        "coordinator",
+        "observer",
+        "admin",
+    }
+    assert {u["password"] for u in first["users"]} == {"a-demo-password-1"}
+    text = banques_cli("demo", env=env).stdout
+    assert "coordinator@lyon.demo.banques-solidaires.org" in text
+
+
+def test_serve_demo_answers_health_and_every_demo_user_logs_in(tmp_path: Path) -> None:
+    env = service_env(f"sqlite:///{tmp_path / 'serve.db'}")
+    with running_server(env, extra_args=["--demo"]) as server:
+        health = httpx.get(f"{server.base_url}/health").json()
+        assert health == {"status": "ok", "database": "sqlite"}
+        assert httpx.get(f"{server.base_url}/docs").status_code == 200
+        users = json.loads(banques_cli("demo", "--json", env=env).stdout)["users"]
+        for user in users:
+            token = httpx.post(
+                f"{server.base_url}/api/v1/auth/token",
+                data={"username": user["email"], "password": user["password"]},
+            )
+            assert token.status_code == 200, user["email"]
+            me = httpx.get(
+                f"{server.base_url}/api/v1/me",
+                headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+            )
+            assert me.json()["user"]["role"] == user["role"]
+            assert me.json()["bank"]["code"] == "LYO"
