@@ -11,6 +11,7 @@ from banques import db
 from banques.accounts.ratelimit import FailureLimiter
 from banques.accounts.routes import router as accounts_router
 from banques.config import Settings, get_settings
+from banques.devices.routes import router as devices_router
 from banques.errors import BodySizeLimit, install_error_handlers
 
 log = logging.getLogger(__name__)
@@ -55,4 +56,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "database": engine.dialect.name}
 
     app.include_router(accounts_router)
+    app.include_router(devices_router)
     return app

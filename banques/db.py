@@ -29,12 +29,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy (not pysqlite) emit BEGIN, so SAVEPOINTs work (SQLAlchemy's
+    # documented recipe) and transactions take the write lock up front.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # IMMEDIATE: a transaction that reads then writes can't fail with a stale WAL
+    # snapshot (SQLITE_BUSY_SNAPSHOT); writers queue on busy_timeout instead.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, pool_size: int = 8) -> Engine:
@@ -45,6 +54,7 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]

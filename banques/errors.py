@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -211,6 +212,15 @@ def _http_handler(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _integrity(_request: Request, _exc: Exception) -> JSONResponse:
+    return problem(
+        409,
+        code="concurrent-write",
+        title="Conflit d'écriture",
+        detail="Écriture concurrente : rien n'a été enregistré, réessayez.",
+    )
+
+
 def _unhandled(request: Request, _exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(
@@ -225,6 +235,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(BanqueError, _banque_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(Exception, _unhandled)
 
 

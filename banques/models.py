@@ -2,6 +2,27 @@
 
 from banques.accounts.models import ApiKey, Bank, Organisation, User
 from banques.db import metadata
+from banques.devices.models import (
+    AssetSequence,
+    AssetTag,
+    Device,
+    DeviceEvent,
+    ErasureReport,
+    ScanConflict,
+)
 from banques.schools.models import School
 
-__all__ = ["ApiKey", "Bank", "Organisation", "School", "User", "metadata"]
+__all__ = [
+    "ApiKey",
+    "AssetSequence",
+    "AssetTag",
+    "Bank",
+    "Device",
+    "DeviceEvent",
+    "ErasureReport",
+    "Organisation",
+    "ScanConflict",
+    "School",
+    "User",
+    "metadata",
+]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import UTC, datetime
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from banques.errors import Invalid
 
@@ -19,6 +20,14 @@ class InputModel(BaseModel):
 
 class OutputModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _aware(cls, value: object) -> object:
+        # SQLite hands back naive datetimes; every stored time is UTC.
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 T = TypeVar("T")

@@ -54,7 +54,53 @@ def _api_key(client: TestClient, tenant: Tenant) -> str:
     return str(response.json()["id"])
 
 
-created_ids: dict[str, Creator] = {"key_id": _api_key}
+def _device(client: TestClient, tenant: Tenant) -> str:
+    response = client.post(
+        "/api/v1/devices",
+        headers=auth(tenant.users[Role.technician]),
+        json={"category": "laptop", "brand": "Dell", "model": "E7470", "serial": "S-A"},
+    )
+    assert response.status_code == 201
+    return str(response.json()["asset_tag"])
+
+
+def _conflict(client: TestClient, tenant: Tenant) -> str:
+    tag = _device(client, tenant)
+    scan = {
+        "asset_tag": tag,
+        "to_state": "wiped",
+        "event_id": str(uuid.uuid4()),
+        "occurred_at": "2026-11-02T08:00:00Z",
+        "payload": {},
+    }
+    response = client.post(
+        "/api/v1/scans/batch",
+        headers=auth(tenant.users[Role.technician]),
+        json={"scans": [scan]},
+    )
+    return str(response.json()["results"][0]["conflict_id"])
+
+
+def _erasure_report(client: TestClient, tenant: Tenant) -> str:
+    report = (
+        b'{"report_metadata": {"software": "nwipe", "version": "0.37"},'
+        b' "device": {"model": "M", "serial_no": "S"}, "wipe_result": {"status": "ok"}}'
+    )
+    response = client.post(
+        "/api/v1/erasure-reports",
+        headers=auth(tenant.users[Role.technician]),
+        files={"file": ("r.json", report, "application/json")},
+    )
+    assert response.status_code == 201
+    return str(response.json()["id"])
+
+
+created_ids: dict[str, Creator] = {
+    "key_id": _api_key,
+    "asset_tag": _device,
+    "conflict_id": _conflict,
+    "report_id": _erasure_report,
+}
 
 PARAM = re.compile(r"{(\w+)}")
 
@@ -89,6 +135,7 @@ def test_anonymous_callers_get_401_everywhere_but_public_routes(
     app: FastAPI, client: TestClient, world: World
 ) -> None:
     dummy = {name: str(uuid.uuid4()) for name in object_ids | created_ids}
+    dummy["asset_tag"] = "AAA-00001-X"
     checked = 0
     for method, path in api_routes(app):
         if (method, path) in PUBLIC:
@@ -117,6 +164,7 @@ def test_other_bank_never_sees_bank_a_objects(
     a_values = {name: get(world.a) for name, get in object_ids.items()}
     a_values |= {name: make(client, world.a) for name, make in created_ids.items()}
     random_values = {name: str(uuid.uuid4()) for name in a_values}
+    random_values["asset_tag"] = "AAA-00999-" + "0"
     secrets = set(a_values.values())
     for method, path in api_routes(app):
         if (method, path) in PUBLIC:
