@@ -363,12 +363,16 @@ def encode(
             blocks.append(data[offset : offset + length])
             offset += length
     ecc = [_rs_remainder(b, ec_len) for b in blocks]
-    longest = max(len(b) for b in blocks)
-    inter = bytearray()
-    for i in range(longest):
-        inter.extend(b[i] for b in blocks if i < len(b))
-    for i in range(ec_len):
-        inter.extend(e[i] for e in ecc)
+    if len(blocks) == 1:
+        inter = blocks[0] + ecc[0]
+    else:
+        longest = max(len(b) for b in blocks)
+        mixed = bytearray()
+        for i in range(longest):
+            mixed.extend(b[i] for b in blocks if i < len(b))
+        for i in range(ec_len):
+            mixed.extend(e[i] for e in ecc)
+        inter = bytes(mixed)
 
     lay = _layout(chosen, level, mask)
     remainder = len(lay.positions) - 8 * len(inter)
@@ -387,13 +391,23 @@ def pdf_path(code: QrCode, x: float, y_top: float, module: float) -> str:
     ``module``: the module size in points.  The rectangles are in module units
     under a ``cm`` transform, so the stream stays small (integers only).
     """
-    width = code.size + 1
-    rects = []
-    for m in _RUN.finditer(code.modules):
-        row, col = divmod(m.start(), width)
-        rects.append(f"{col} {row} {m.end() - m.start()} 1 re")
-    body = "\n".join(rects)
-    return f"q 0 g {module:.4f} 0 0 {-module:.4f} {x:.3f} {y_top:.3f} cm\n{body}\nf Q"
+    origins, lengths = _run_strings(code.size)
+    body = "".join(
+        [
+            origins[m.start()] + lengths[m.end() - m.start()]
+            for m in _RUN.finditer(code.modules)
+        ]
+    )
+    return f"q 0 g {module:.4f} 0 0 {-module:.4f} {x:.3f} {y_top:.3f} cm\n{body}f Q"
+
+
+@cache
+def _run_strings(size: int) -> tuple[list[str], list[str]]:
+    """Pre-formatted "col row " for each flat index and "len 1 re\n" per length."""
+    width = size + 1
+    origins = [f"{i % width} {i // width} " for i in range(width * size)]
+    lengths = [f"{n} 1 re\n" for n in range(width + 1)]
+    return origins, lengths
 
 
 def device_url(base_url: str, tag: str, *, route: str = "D") -> str:

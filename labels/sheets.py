@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from reportlab.pdfgen.canvas import Canvas
 
-from labels._pdf import MM, SANS, SANS_BOLD, draw_qr, fit_size, new_canvas
+from labels._pdf import MM, SANS, SANS_BOLD, draw_qr, fit_size, new_canvas, show_page
 from labels.codes import asset_code
 from labels.qr import QUIET_ZONE, QrCode, device_url, encode
 
@@ -383,7 +383,7 @@ def label_sheet_pdf(
     drawn_on_page = 0
     for label in labels:
         if cell == tpl.per_page:
-            canvas.showPage()
+            show_page(canvas)
             cell = 0
             drawn_on_page = 0
         code = encode(device_url(base_url, label.tag), level=level)  # type: ignore[arg-type]

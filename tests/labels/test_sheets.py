@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
+from labels._pdf import new_canvas, show_page
 from labels.codes import asset_code
 from labels.qr import QUIET_ZONE, device_url, encode
 from labels.sheets import (
@@ -189,3 +192,19 @@ def test_calibration_page(name: str) -> None:
     assert "100 %" in text
     (page,) = render_pages(pdf, 100)
     assert (page < 128).any()
+
+
+def test_pages_are_compressed_as_soon_as_they_are_finished() -> None:
+    """Memory stays flat: finished pages keep only their compressed stream."""
+    buffer = io.BytesIO()
+    canvas = new_canvas(buffer, 200, 200, "t")
+    canvas.setFont("Helvetica", 8)
+    for page in range(3):
+        canvas.drawString(10, 10, f"page {page} " + "x" * 2000)
+        show_page(canvas)
+    pages = canvas._doc.Pages.pages  # type: ignore[attr-defined]
+    assert len(pages) == 3
+    assert all(p.stream is None and len(p.Contents.content) < 500 for p in pages)
+    canvas.save()
+    texts = page_texts(buffer.getvalue())
+    assert [t[:6] for t in texts] == ["page 0", "page 1", "page 2"]
