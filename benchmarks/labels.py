@@ -111,10 +111,11 @@ def main() -> None:
     if args.child:
         child(args.child[0], int(args.child[1]))
         return
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    cores = f"{os.cpu_count()} cores (affinity {len(os.sched_getaffinity(0))})"
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores "
-        f"(affinity {len(os.sched_getaffinity(0))}), Python {platform.python_version()}, "
-        "load average %.1f %.1f %.1f" % os.getloadavg()
+        f"machine: {platform.machine()}, {cores}, "
+        f"Python {platform.python_version()}, load average {load}"
     )
     measure("imports + 65 warm-up labels", "ours", 0)
     measure("labels.label_sheet_pdf (vector)", "ours", args.count // 10)
