@@ -389,12 +389,17 @@ class _Qr(Flowable):
 
 
 def _header(
-    bank: str, title: str, lines: Sequence[str], qr_url: str, caption: str
+    bank: str,
+    title: str,
+    lines: Sequence[str],
+    qr_url: str,
+    caption: str,
+    width_mm: float = 170,
 ) -> Table:
     left = [_p(_esc(bank), _SMALL), Spacer(1, 2 * MM), _p(_esc(title), _TITLE)]
     left += [_p(line) for line in lines if line]
     right = [_Qr(qr_url), _p(_esc(caption), _RIGHT)]
-    table = Table([[left, right]], colWidths=[125 * MM, 45 * MM])
+    table = Table([[left, right]], colWidths=[(width_mm - 45) * MM, 45 * MM])
     table.setStyle(
         TableStyle(
             [
@@ -411,7 +416,9 @@ def _header(
 def _grid(
     rows: list[list[object]], widths_mm: Sequence[float], repeat: int = 1
 ) -> Table:
-    table = Table(rows, colWidths=[w * MM for w in widths_mm], repeatRows=repeat)
+    table = Table(
+        rows, colWidths=[w * MM for w in widths_mm], repeatRows=repeat, hAlign="LEFT"
+    )
     table.setStyle(
         TableStyle(
             [
@@ -430,7 +437,7 @@ def _fields(
     pairs: Sequence[tuple[str, str]], widths_mm: tuple[float, float] = (55, 115)
 ) -> Table:
     rows = [[_p(f"<b>{_esc(k)}</b>", _CELL), _c(v)] for k, v in pairs]
-    table = Table(rows, colWidths=[w * MM for w in widths_mm])
+    table = Table(rows, colWidths=[w * MM for w in widths_mm], hAlign="LEFT")
     table.setStyle(
         TableStyle(
             [
@@ -469,15 +476,24 @@ def _signatures(
     return table
 
 
-def _render(title: str, story_pages: Iterable[list[_Flowable]], footer: str) -> bytes:
+def _render(
+    title: str,
+    story_pages: Iterable[list[_Flowable]],
+    footer: str,
+    *,
+    landscape: bool = False,
+) -> bytes:
     """Build an A4 document; each item of ``story_pages`` starts a new page."""
     register_fonts()
     buffer = io.BytesIO()
+    page_w, page_h = (A4[1], A4[0]) if landscape else A4
     doc = SimpleDocTemplate(
         buffer,
-        pagesize=A4,
-        leftMargin=20 * MM,
-        rightMargin=20 * MM,
+        pagesize=(page_w, page_h),
+        # 20 mm page margins; the frame's own 6 pt padding is taken from them,
+        # so content is 170 mm wide (portrait) or 257 mm (landscape).
+        leftMargin=20 * MM - 6,
+        rightMargin=20 * MM - 6,
         topMargin=15 * MM,
         bottomMargin=18 * MM,
         title=title,
@@ -489,7 +505,7 @@ def _render(title: str, story_pages: Iterable[list[_Flowable]], footer: str) -> 
         canvas.saveState()
         canvas.setFont(SANS, 7)
         canvas.drawString(20 * MM, 10 * MM, footer)
-        canvas.drawRightString(190 * MM, 10 * MM, f"page {document.page}")
+        canvas.drawRightString(page_w - 20 * MM, 10 * MM, f"page {document.page}")
         canvas.restoreState()
 
     story: list[_Flowable] = []
@@ -724,7 +740,7 @@ def delivery_note_pdf(note: DeliveryNote) -> bytes:
             f"<b>Total : {_plural(len(note.devices), 'appareil')}</b> — {_esc(summary)}"
         ),
         Spacer(1, 2 * MM),
-        _grid(rows, (10, 30, 32, 52, 34, 12)),
+        _grid(rows, (9, 27, 38, 50, 32, 14)),
         Spacer(1, 4 * MM),
         _p("Réserves à la livraison (colis abîmé, appareil manquant…) :"),
         _p("……………………………………………………………………………………………………………………………"),
@@ -779,8 +795,8 @@ def route_sheet_pdf(sheet: RouteSheet) -> bytes:
                 "Créneau",
                 "Établissement, adresse",
                 "Contact",
-                "Liv.",
-                "Enl.",
+                "Livrer",
+                "Enlever",
                 "Charge",
                 "Réf.",
             )
@@ -824,6 +840,7 @@ def route_sheet_pdf(sheet: RouteSheet) -> bytes:
             ],
             sheet.verify_url,
             f"Tournée en ligne : {sheet.verify_url}",
+            width_mm=257,
         ),
         _fields(
             [
@@ -839,11 +856,10 @@ def route_sheet_pdf(sheet: RouteSheet) -> bytes:
             ]
         ),
         _p("Arrêts, dans l'ordre", _H2),
-        _grid(rows, (7, 15, 25, 38, 25, 10, 10, 12, 28)),
+        _grid(rows, (10, 17, 30, 78, 42, 15, 18, 17, 30)),
         Spacer(1, 3 * MM),
         _p(
-            "Liv. : appareils à livrer ; Enl. : appareils à enlever ; Charge : "
-            "appareils à bord après l'arrêt. "
+            "Charge : appareils à bord après l'arrêt. "
             "À chaque arrêt : faire signer le bon de livraison, "
             "ou faire scanner son QR "
             "code par l'établissement. En cas d'absence, ramener le matériel au dépôt.",
@@ -854,6 +870,7 @@ def route_sheet_pdf(sheet: RouteSheet) -> bytes:
         f"Feuille de route {sheet.number}",
         [story],
         f"{sheet.bank} — feuille de route {sheet.number} — {sheet.vehicle}",
+        landscape=True,
     )
 
 

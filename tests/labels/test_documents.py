@@ -32,9 +32,9 @@ def flat(text: str) -> str:
 
 
 def qr_texts(pdf: bytes, page: int = 0) -> list[str]:
-    """Decode the QR codes of a page (the header's top-right corner)."""
+    """Decode the QR codes in the header (top 70 mm) of a page."""
     image = render_pages(pdf, 200)[page]
-    return [f.text for f in decode_region(image, 200, 130, 5, 80, 60)]
+    return [f.text for f in decode_region(image, 200, 0, 0, 300, 70)]
 
 
 def test_erasure_certificate() -> None:
