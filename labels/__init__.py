@@ -10,6 +10,7 @@ from labels.codes import (
     is_valid_asset_code,
     normalise_asset_code,
     parse_asset_code,
+    tag_from_scan,
 )
 from labels.documents import (
     AllocationMode,
@@ -82,4 +83,5 @@ __all__ = [
     "normalise_asset_code",
     "parse_asset_code",
     "route_sheet_pdf",
+    "tag_from_scan",
 ]

@@ -674,7 +674,7 @@ def erasure_bundle_pdf(bundle: ErasureBundle) -> bytes:
             "ce récapitulatif (NIST SP 800-88 Rév. 1)."
         ),
         Spacer(1, 2 * MM),
-        _grid(rows, (26, 46, 28, 14, 22, 34)),
+        _grid(rows, (26, 44, 28, 17, 22, 33)),
     ]
     if bundle.recycled:
         cover += [
