@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pypdfium2 as pdfium
 import pytest
 
 from labels._pdf import new_canvas, show_page
@@ -29,6 +30,7 @@ from tests.labels.conftest import (
 )
 
 BASE = "https://banques.example.fr"
+MM_PT = 72 / 25.4
 TOLERANCE_MM = 0.5
 
 
@@ -208,3 +210,70 @@ def test_pages_are_compressed_as_soon_as_they_are_finished() -> None:
     canvas.save()
     texts = page_texts(buffer.getvalue())
     assert [t[:6] for t in texts] == ["page 0", "page 1", "page 2"]
+
+
+def char_boxes_mm(
+    pdf: bytes, page_h_mm: float
+) -> list[tuple[str, float, float, float, float]]:
+    """(char, x0, y0, x1, y1) in mm from the page's top-left, y down."""
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        text = doc[0].get_textpage()
+        out = []
+        for i in range(text.count_chars()):
+            char = text.get_text_range(i, 1)
+            if not char.strip():
+                continue
+            left, bottom, right, top = text.get_charbox(i)
+            out.append(
+                (
+                    char,
+                    left / MM_PT,
+                    page_h_mm - top / MM_PT,
+                    right / MM_PT,
+                    page_h_mm - bottom / MM_PT,
+                )
+            )
+        return out
+    finally:
+        doc.close()
+
+
+@pytest.mark.parametrize("name", list(TEMPLATES))
+def test_text_stays_in_its_label_and_out_of_the_quiet_zone(name: str) -> None:
+    tpl = TEMPLATES[name]
+    labels = sample(tpl.per_page)
+    pdf = label_sheet_pdf(labels, tpl, base_url=BASE)
+    size = encode(device_url(BASE, labels[0].tag)).size
+    lay = label_layout(tpl, size)
+    w, h = tpl.label_mm
+    boxes = char_boxes_mm(pdf, tpl.page_mm[1])
+    assert len(boxes) > 20 * tpl.per_page
+    slack = 0.05  # glyph boxes vs advance widths, mm
+    for char, x0, y0, x1, y1 in boxes:
+        cells = [
+            (cx, cy)
+            for cx, cy in (tpl.cell_origin(i) for i in range(tpl.per_page))
+            if cx - slack <= x0 and x1 <= cx + w + slack and cy <= y0 and y1 <= cy + h
+        ]
+        assert len(cells) == 1, (name, char, x0, y0)
+        cx, _ = cells[0]
+        # Right of the QR's quiet zone, left of the label's padding.
+        assert x0 >= cx + lay.text_x_mm - slack, (name, char, x0)
+        assert x1 <= cx + w - tpl.pad_mm + slack, (name, char, x1)
+
+
+def test_long_base_url_still_decodes_on_l7651() -> None:
+    """A 70-character URL needs version 4 (33 modules): 0.46 mm modules."""
+    base = "https://materiel.banque-solidaire-numerique.example.org"
+    tpl = TEMPLATES["L7651"]
+    labels = sample(tpl.per_page)
+    code = encode(device_url(base, labels[0].tag))
+    assert code.version == 4
+    assert label_layout(tpl, code.size).module_mm == 0.46
+    pdf = label_sheet_pdf(labels, tpl, base_url=base)
+    for dpi in (300, 150):
+        (page,) = render_pages(pdf, dpi)
+        for cell, label in enumerate(labels):
+            found = decode_region(page, dpi, *tpl.cell_origin(cell), *tpl.label_mm)
+            assert [f.text for f in found] == [device_url(base, label.tag)], (dpi, cell)
