@@ -133,7 +133,7 @@ TEMPLATES: dict[str, Template] = {
             15.15,
             101.6,
             38.1,
-            module_mm=0.8,
+            module_mm=0.9,
         ),
         # Avery 5160 (US Letter): 3 x 10, 2 5/8 x 1 in; top margin 1/2 in,
         # side margin 3/16 in, horizontal pitch 2 3/4 in, vertical pitch 1 in.
