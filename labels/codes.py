@@ -42,6 +42,10 @@ __all__ = [
     "is_valid_asset_code",
     "normalise_asset_code",
     "parse_asset_code",
+<<<<<<< HEAD
+=======
+    "tag_from_scan",
+>>>>>>> labels
 ]
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -144,3 +148,17 @@ def is_valid_asset_code(text: str) -> bool:
     except InvalidAssetCode:
         return False
     return True
+<<<<<<< HEAD
+=======
+
+
+def tag_from_scan(text: str) -> str:
+    """The canonical tag from what a scanner or a phone read: a bare tag, or a
+    label URL (``HTTPS://HOST/D/LYO-7K3QF-X``, any case, query or fragment
+    ignored).  Raises InvalidAssetCode."""
+    text = text.strip()
+    if "/" in text:
+        path = text.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+        text = path.rsplit("/", 1)[-1]
+    return normalise_asset_code(text)
+>>>>>>> labels

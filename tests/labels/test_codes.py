@@ -17,6 +17,7 @@ from labels.codes import (
     is_valid_asset_code,
     normalise_asset_code,
     parse_asset_code,
+    tag_from_scan,
 )
 
 prefixes = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=5)
@@ -108,3 +109,13 @@ def test_rejects(text: str) -> None:
 def test_asset_code_rejects(prefix: str, number: int) -> None:
     with pytest.raises(InvalidAssetCode):
         asset_code(prefix, number)
+
+
+@given(prefixes, numbers)
+def test_tag_from_scan(prefix: str, number: int) -> None:
+    tag = asset_code(prefix, number)
+    assert tag_from_scan(tag.lower()) == tag
+    assert tag_from_scan(f"HTTPS://BANQUES.EXAMPLE.FR/D/{tag}") == tag
+    assert tag_from_scan(f"https://banques.example.fr/d/{tag.lower()}/?utm=x#y") == tag
+    with pytest.raises(InvalidAssetCode):
+        tag_from_scan("https://banques.example.fr/D/")
