@@ -42,10 +42,7 @@ __all__ = [
     "is_valid_asset_code",
     "normalise_asset_code",
     "parse_asset_code",
-<<<<<<< HEAD
-=======
     "tag_from_scan",
->>>>>>> labels
 ]
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -148,8 +145,6 @@ def is_valid_asset_code(text: str) -> bool:
     except InvalidAssetCode:
         return False
     return True
-<<<<<<< HEAD
-=======
 
 
 def tag_from_scan(text: str) -> str:
@@ -161,4 +156,3 @@ def tag_from_scan(text: str) -> str:
         path = text.split("?", 1)[0].split("#", 1)[0].rstrip("/")
         text = path.rsplit("/", 1)[-1]
     return normalise_asset_code(text)
->>>>>>> labels

@@ -64,7 +64,7 @@ from banques.errors import BanqueError, Invalid, NotFound
 from banques.pagination import keyset_page
 from banques.schools.models import School
 from banques.sqltypes import utcnow
-from labels.codes import InvalidAssetCode, asset_code, normalise_asset_code
+from labels.codes import InvalidAssetCode, asset_code, tag_from_scan
 
 GENESIS = "0" * 64
 
@@ -242,9 +242,8 @@ def _sees(principal: Principal, device: Device) -> bool:
 
 def _parse_tag(text: str) -> str:
     """The canonical tag of a typed tag or of a scanned label URL (…/D/LYO-…)."""
-    candidate = text.strip().rstrip("/").rsplit("/", 1)[-1]
     try:
-        return normalise_asset_code(candidate)
+        return tag_from_scan(text)
     except InvalidAssetCode as exc:
         raise _rejected(
             422, "bad-tag", f"Étiquette illisible ou mal saisie : « {text} »."
