@@ -12,7 +12,9 @@ from banques.accounts.ratelimit import FailureLimiter
 from banques.accounts.routes import router as accounts_router
 from banques.config import Settings, get_settings
 from banques.devices.routes import router as devices_router
+from banques.documents.routes import router as documents_router
 from banques.errors import BodySizeLimit, install_error_handlers
+from banques.web.routes import router as web_router
 
 log = logging.getLogger(__name__)
 
@@ -57,4 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(accounts_router)
     app.include_router(devices_router)
+    app.include_router(documents_router)
+    app.include_router(web_router)
     return app

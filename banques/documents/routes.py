@@ -1,0 +1,7 @@
+"""Labels and printed documents (the only caller of ``labels``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1", tags=["documents"])

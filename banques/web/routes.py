@@ -1,0 +1,7 @@
+"""The pages people use (server-rendered, French)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
