@@ -59,7 +59,7 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         db.upgrade(f"sqlite:///{path}")
         yield str(path)
         return
-    name = f"banques_test_{_worker()}"
+    name = f"banques_test_{_worker()}_{os.getpid()}"
     admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
