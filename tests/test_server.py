@@ -57,3 +57,54 @@ def test_serve_demo_answers_health_and_every_demo_user_logs_in(tmp_path: Path) -
             )
             assert me.json()["user"]["role"] == user["role"]
             assert me.json()["bank"]["code"] == "LYO"
+
+
+def test_cli_creates_a_user_and_an_api_key_that_works(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from banques.app import create_app
+    from banques.config import Settings
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = service_env(url)
+    orgs = json.loads(banques_cli("demo", "--json", env=env).stdout)["organisations"]
+    atelier = next(o for o in orgs if o["kind"] == "association")
+    banques_cli(
+        "user",
+        "create",
+        "--email",
+        "Nouveau.Tech@example.org",
+        "--name",
+        "Nouveau Technicien",
+        "--role",
+        "technician",
+        "--organisation",
+        atelier["id"],
+        "--password",
+        "a-long-enough-password",
+        env=env,
+    )
+    key = banques_cli(
+        "apikey",
+        "create",
+        "--email",
+        "nouveau.tech@example.org",
+        "--name",
+        "douchette",
+        env=env,
+    ).stdout.strip()
+    assert key.startswith("bsk_")
+    app = create_app(Settings(database_url=url, _env_file=None))
+    with TestClient(app) as client:
+        me = client.get("/api/v1/me", headers={"X-API-Key": key})
+        assert me.status_code == 200
+        assert me.json()["user"]["role"] == "technician"
+        token = client.post(
+            "/api/v1/auth/token",
+            data={
+                "username": "nouveau.tech@example.org",
+                "password": "a-long-enough-password",
+            },
+        )
+        assert token.status_code == 200
+    app.state.engine.dispose()
