@@ -292,6 +292,46 @@ def list_devices(
     return keyset_page(session, query, Device.id, limit=limit, cursor=cursor)
 
 
+def get_devices(
+    session: Session, principal: Principal, tags: Iterable[str]
+) -> list[Device]:
+    """The visible devices among canonical asset ``tags`` (unknown or hidden ones
+    are simply absent), in no particular order."""
+    authorize(principal, Action.device_read)
+    wanted = sorted(set(tags))
+    found: list[Device] = []
+    for i in range(0, len(wanted), 500):
+        found += session.exec(
+            select(Device).where(
+                _device_clause(principal),
+                col(Device.asset_tag).in_(wanted[i : i + 500]),
+            )
+        )
+    return found
+
+
+def get_blank_tags(
+    session: Session, principal: Principal, tags: Iterable[str]
+) -> list[AssetTag]:
+    """The caller's pre-printed tags among ``tags`` that no device uses yet (for a
+    reprint): their organisation's, or the bank's for coordinators."""
+    wanted = sorted(set(tags))
+    found: list[AssetTag] = []
+    for i in range(0, len(wanted), 500):
+        found += session.exec(
+            select(AssetTag).where(
+                col(AssetTag.tag).in_(wanted[i : i + 500]),
+                col(AssetTag.device_id).is_(None),
+                scope_clause(
+                    principal,
+                    bank_col=AssetTag.bank_id,
+                    organisation_cols=(AssetTag.organisation_id,),
+                ),
+            )
+        )
+    return found
+
+
 PUPIL_FIELDS = frozenset({"pupil_ref"})
 
 
