@@ -287,7 +287,7 @@ def _medium(
     if size_gb is None and report is not None and report.size_bytes:
         size_gb = report.size_bytes / 1e9
     technique = (
-        f"{report.software} {report.software_version}, statut « {report.status} »"
+        f"selon le rapport {report.filename} ({report.status})"
         if report is not None
         else "selon l'outil indiqué"
     )
