@@ -276,6 +276,7 @@ def list_devices(
     custodian_id: uuid.UUID | None = None,
     grade: str | None = None,
     serial: str | None = None,
+    donation_ref: str | None = None,
 ) -> tuple[list[Device], str | None]:
     authorize(principal, Action.device_read)
     query = select(Device).where(_device_clause(principal))
@@ -285,6 +286,7 @@ def list_devices(
         Device.custodian_id: custodian_id,
         Device.grade: grade,
         Device.serial: serial,
+        Device.donation_ref: donation_ref,
     }
     for column, value in filters.items():
         if value is not None:

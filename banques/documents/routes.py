@@ -123,6 +123,26 @@ def erasure_certificate(
 
 
 @router.get(
+    "/documents/erasure-certificates.pdf",
+    response_class=Response,
+    responses=_PDF | _errors(401, 403, 404, 409, 422),
+)
+def erasure_bundle(
+    donation_ref: Annotated[str, Query(min_length=1, max_length=100)],
+    principal: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Certificats d'effacement d'un don (récapitulatif + un certificat par
+    appareil effacé), pour le donateur : coordinateurs de la banque et organisation
+    qui a enregistré les appareils du don."""
+    document = service.erasure_bundle(
+        session, principal, donation_ref, base_url=settings.base_url
+    )
+    return _download(document)
+
+
+@router.get(
     "/documents/templates",
     response_model=list[TemplateRead],
     responses=_errors(401),

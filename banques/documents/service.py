@@ -7,16 +7,18 @@ the library's plain data and returns bytes (or ZPL text) with a file name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from banques.accounts.models import Bank, Organisation
-from banques.accounts.permissions import Action, Principal, authorize
+from banques.accounts.permissions import Action, Principal, Scope, authorize
 from banques.devices import service as devices
 from banques.devices.lifecycle import State
 from banques.devices.models import Category, Device, DeviceEvent, ErasureReport
@@ -30,10 +32,12 @@ from banques.documents.schemas import (
     PrintOptions,
 )
 from banques.errors import Conflict, Invalid, NotFound
+from banques.sqltypes import utcnow
 from labels import (
     TEMPLATES,
     AssetLabel,
     ErasedMedium,
+    ErasureBundle,
     ErasureCertificate,
     InvalidAssetCode,
     Person,
@@ -42,6 +46,7 @@ from labels import (
     Verification,
     calibration_pdf,
     device_url,
+    erasure_bundle_pdf,
     erasure_certificate_pdf,
     get_template,
     label_sheet_pdf,
@@ -49,6 +54,7 @@ from labels import (
     tag_from_scan,
 )
 
+MAX_BUNDLE = 200
 PDF = "application/pdf"
 ZPL = "text/plain; charset=utf-8"
 
@@ -316,14 +322,13 @@ def _medium(
     )
 
 
-def erasure_certificate(
-    session: Session, principal: Principal, tag: str, *, base_url: str
-) -> Document:
-    """The certificat d'effacement of a visible device, from its latest ``wiped``
-    event. Its number ``<tag>/E<seq>-<hash>`` names that event in the hash-chained
-    history; its QR code opens the device's page (the label's URL)."""
-    device = devices.get_device(session, principal, tag)
-    event = _latest_erasure(session, principal, device)
+def _certificate(
+    session: Session,
+    device: Device,
+    event: DeviceEvent,
+    *,
+    base_url: str,
+) -> ErasureCertificate:
     records = [ErasureRecordIn.model_validate(r) for r in event.payload["records"]]
     bank = session.get(Bank, device.bank_id)
     workshop = session.get(Organisation, event.organisation_id)
@@ -331,7 +336,7 @@ def erasure_certificate(
     assert workshop is not None
     zone = ZoneInfo(bank.time_zone)
     operators = list(dict.fromkeys(r.operator for r in records))
-    cert = ErasureCertificate(
+    return ErasureCertificate(
         number=f"{device.asset_tag}/E{event.seq}-{event.hash[:8].upper()}",
         bank=bank.name,
         organisation=workshop.name,
@@ -347,8 +352,88 @@ def erasure_certificate(
         verify_url=device_url(base_url, device.asset_tag),
         donation_ref=device.donation_ref,
     )
+
+
+def erasure_certificate(
+    session: Session, principal: Principal, tag: str, *, base_url: str
+) -> Document:
+    """The certificat d'effacement of a visible device, from its latest ``wiped``
+    event. Its number ``<tag>/E<seq>-<hash>`` names that event in the hash-chained
+    history; its QR code opens the device's page (the label's URL)."""
+    device = devices.get_device(session, principal, tag)
+    event = _latest_erasure(session, principal, device)
+    cert = _certificate(session, device, event, base_url=base_url)
     return Document(
         erasure_certificate_pdf(cert),
         PDF,
         f"certificat-effacement-{device.asset_tag}.pdf",
+    )
+
+
+def erasure_bundle(
+    session: Session,
+    principal: Principal,
+    donation_ref: str,
+    *,
+    base_url: str,
+    now: datetime | None = None,
+) -> Document:
+    """A donation's certificates behind a summary page, for its donor.
+
+    For the bank's coordinators (and admins) and for the organisation that
+    registered the donation's devices; others get 404. Devices not erased yet are
+    left out; recycled ones are listed on the summary page.
+    """
+    authorize(principal, Action.device_read)
+    found: list[Device] = []
+    cursor: str | None = None
+    while True:
+        page, cursor = devices.list_devices(
+            session, principal, limit=100, cursor=cursor, donation_ref=donation_ref
+        )
+        found += [
+            d
+            for d in page
+            if principal.scope is not Scope.organisation
+            or d.registered_by_id == principal.organisation_id
+        ]
+        if len(found) > MAX_BUNDLE:
+            raise Invalid(
+                f"Ce don compte plus de {MAX_BUNDLE} appareils : téléchargez les "
+                "certificats appareil par appareil."
+            )
+        if cursor is None:
+            break
+    if not found:
+        raise NotFound(f"Don introuvable : « {donation_ref} ».")
+    found.sort(key=lambda d: d.asset_tag)
+    certificates = []
+    for device in found:
+        try:
+            event = _latest_erasure(session, principal, device)
+        except ErasureMissing:
+            continue
+        certificates.append(_certificate(session, device, event, base_url=base_url))
+    recycled = tuple(d.asset_tag for d in found if State(d.state) is State.recycled)
+    if not certificates:
+        raise ErasureMissing(
+            f"Aucun appareil du don « {donation_ref} » n'a encore d'effacement "
+            "enregistré."
+        )
+    bank = session.get(Bank, found[0].bank_id)
+    assert bank is not None
+    bundle = ErasureBundle(
+        bank=bank.name,
+        donor="non renseigné",
+        donation_ref=donation_ref,
+        issued_at=_local(now or utcnow(), ZoneInfo(bank.time_zone)),
+        verify_url=base_url.rstrip("/")
+        + "/api/v1/documents/erasure-certificates.pdf?"
+        + urlencode({"donation_ref": donation_ref}),
+        certificates=tuple(certificates),
+        recycled=recycled,
+    )
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", donation_ref).strip("-")[:40] or "don"
+    return Document(
+        erasure_bundle_pdf(bundle), PDF, f"certificats-effacement-don-{safe}.pdf"
     )

@@ -265,3 +265,31 @@ def test_templates_and_calibration(client: TestClient, world: World) -> None:
     assert "Calibrage L7160" in page_texts(page.content)[0]
     bad = client.get(calibration, params={"template": "X"}, headers=headers)
     assert_problem(bad, 422)
+
+
+def test_donation_bundle_download(client: TestClient, world: World) -> None:
+    collector = auth(world.a.users[Role.collector])
+    created = client.post(
+        "/api/v1/devices",
+        headers=collector,
+        json={
+            "category": "desktop",
+            "brand": "HP",
+            "model": "EliteDesk 800",
+            "serial": "SN-DON",
+            "donation_ref": "DON/42",
+        },
+    )
+    tag = created.json()["asset_tag"]
+    url = "/api/v1/documents/erasure-certificates.pdf"
+    params = {"donation_ref": "DON/42"}
+    assert_problem(client.get(url, params=params, headers=collector), 409)
+    walk_to(client, world, tag, State.wiped)
+    response = client.get(url, params=params, headers=collector)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="certificats-effacement-don-DON-42.pdf"'
+    )
+    assert tag in page_texts(response.content)[0]
+    other = auth(world.b.users[Role.coordinator])
+    assert_problem(client.get(url, params=params, headers=other), 404)

@@ -468,3 +468,65 @@ def test_calibration_page_and_unknown_template(session: Session) -> None:
     with pytest.raises(Invalid):
         service.calibration("L0000")
     assert session.exec(select(func.count()).select_from(Device)).one() == 0
+
+
+# --- a donation's certificates -----------------------------------------------------
+
+
+def _donation(session: Session, tenant: Tenant, ref: str, n: int) -> list[Device]:
+    collector = principal(session, tenant.users[Role.collector])
+    return devices.register_devices(
+        session,
+        collector,
+        [
+            DeviceCreate(
+                category=Category.laptop,
+                brand="Dell",
+                model="Latitude 7490",
+                serial=f"{ref}-{i}",
+                donation_ref=ref,
+            )
+            for i in range(n)
+        ],
+    )
+
+
+def test_donation_bundle_for_the_registering_organisation(
+    session: Session, tenant: Tenant, other: Tenant
+) -> None:
+    wiped, recycled, pending = _donation(session, tenant, "DON-2026-001", 3)
+    walk(session, tenant, wiped, State.wiped)
+    walk(session, tenant, recycled, State.received)
+    walk(session, tenant, pending, State.collected)
+    technician = principal(session, tenant.users[Role.technician])
+    devices.apply_scan(
+        session, technician, scan(State.recycled, tenant, recycled.asset_tag)
+    )
+    _donation(session, tenant, "DON-2026-002", 1)
+
+    collector = principal(session, tenant.users[Role.collector])
+    document = service.erasure_bundle(
+        session, collector, "DON-2026-001", base_url=BASE_URL
+    )
+    assert document.filename == "certificats-effacement-don-DON-2026-001.pdf"
+    cover, certificate = page_texts(document.content)
+    assert "Don n° DON-2026-001" in cover
+    assert wiped.asset_tag in cover
+    assert recycled.asset_tag in cover  # listed as recycled
+    assert pending.asset_tag not in cover + certificate
+    assert "Certificat d'effacement" in certificate
+    assert SERIAL in certificate
+    coordinator = principal(session, tenant.users[Role.coordinator])
+    service.erasure_bundle(session, coordinator, "DON-2026-001", base_url=BASE_URL)
+
+    # The workshop holds the device but did not register the donation: 404, as for
+    # another bank's coordinator and an unknown donation.
+    for caller, ref in (
+        (technician, "DON-2026-001"),
+        (principal(session, other.users[Role.coordinator]), "DON-2026-001"),
+        (collector, "DON-1999-999"),
+    ):
+        with pytest.raises(NotFound):
+            service.erasure_bundle(session, caller, ref, base_url=BASE_URL)
+    with pytest.raises(service.ErasureMissing):
+        service.erasure_bundle(session, collector, "DON-2026-002", base_url=BASE_URL)
