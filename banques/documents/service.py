@@ -1,4 +1,4 @@
-"""Documents use cases: asset labels, blank pre-printed labels, erasure certificates.
+"""Documents use cases: asset labels, blank labels, erasure certificates (and bundles).
 
 The only caller of ``labels`` (DESIGN.md §3). Every function checks the caller's
 permission and the visibility of what it prints through ``devices.service``, builds
