@@ -276,6 +276,7 @@ def list_devices(
     custodian_id: uuid.UUID | None = None,
     grade: str | None = None,
     serial: str | None = None,
+    donation_ref: str | None = None,
 ) -> tuple[list[Device], str | None]:
     authorize(principal, Action.device_read)
     query = select(Device).where(_device_clause(principal))
@@ -285,11 +286,52 @@ def list_devices(
         Device.custodian_id: custodian_id,
         Device.grade: grade,
         Device.serial: serial,
+        Device.donation_ref: donation_ref,
     }
     for column, value in filters.items():
         if value is not None:
             query = query.where(column == value)
     return keyset_page(session, query, Device.id, limit=limit, cursor=cursor)
+
+
+def get_devices(
+    session: Session, principal: Principal, tags: Iterable[str]
+) -> list[Device]:
+    """The visible devices among canonical asset ``tags`` (unknown or hidden ones
+    are simply absent), in no particular order."""
+    authorize(principal, Action.device_read)
+    wanted = sorted(set(tags))
+    found: list[Device] = []
+    for i in range(0, len(wanted), 500):
+        found += session.exec(
+            select(Device).where(
+                _device_clause(principal),
+                col(Device.asset_tag).in_(wanted[i : i + 500]),
+            )
+        )
+    return found
+
+
+def get_blank_tags(
+    session: Session, principal: Principal, tags: Iterable[str]
+) -> list[AssetTag]:
+    """The caller's pre-printed tags among ``tags`` that no device uses yet (for a
+    reprint): their organisation's, or the bank's for coordinators."""
+    wanted = sorted(set(tags))
+    found: list[AssetTag] = []
+    for i in range(0, len(wanted), 500):
+        found += session.exec(
+            select(AssetTag).where(
+                col(AssetTag.tag).in_(wanted[i : i + 500]),
+                col(AssetTag.device_id).is_(None),
+                scope_clause(
+                    principal,
+                    bank_col=AssetTag.bank_id,
+                    organisation_cols=(AssetTag.organisation_id,),
+                ),
+            )
+        )
+    return found
 
 
 PUPIL_FIELDS = frozenset({"pupil_ref"})
