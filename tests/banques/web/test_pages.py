@@ -451,3 +451,41 @@ def test_scan_page_opens_tags_label_urls_and_serials(
     unknown = tech_client.get("/scan", params={"code": "LYO-00000-0"})
     assert unknown.status_code == 404
     assert "Appareil introuvable." in text_of(unknown.text)
+
+
+def test_a_revoked_session_goes_back_to_login(
+    tech_client: TestClient, technician: User
+) -> None:
+    token = tech_client.cookies["banques_session"]
+    revoked = tech_client.post(
+        "/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert revoked.status_code == 204
+    answer = tech_client.get("/scan", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/connexion?suivant=/scan"
+    assert 'banques_session=""' in answer.headers["set-cookie"]
+
+
+def test_roles_without_device_access_get_a_french_refusal(
+    client: TestClient, engine: Engine, world: World, technician: User
+) -> None:
+    tag = register(engine, technician)
+    assert login(client, world.a.users[Role.observer]).status_code == 303
+    page = client.get(f"/D/{tag}")
+    assert page.status_code == 403
+    assert "Votre rôle (observer) ne permet pas cette action." in text_of(page.text)
+
+
+def test_only_the_steps_of_ones_role_and_custody_are_offered(
+    client: TestClient, engine: Engine, world: World, technician: User
+) -> None:
+    tag = register(engine, technician)
+    walk(engine, world.a, tag, State.allocated)
+    offered = {}
+    for role in (Role.technician, Role.driver, Role.coordinator):
+        assert login(client, world.a.users[role]).status_code == 303
+        offered[role] = set(forms(client.get(f"/D/{tag}").text)) - {"/deconnexion"}
+    assert offered[Role.technician] == {"etape-ready", "etape-in_transit", "etape-lost"}
+    assert offered[Role.driver] == {"etape-ready", "etape-in_transit", "etape-lost"}
+    assert offered[Role.coordinator] == {"etape-ready", "etape-lost"}
