@@ -501,6 +501,9 @@ def device_scan(
         if isinstance(scan, str):
             error, status = scan, 422
         else:
+            # apply_scan locks and reads the device itself: drop what the page
+            # read, so a concurrent scan is seen rather than a stale version.
+            session.expire_all()
             try:
                 with session.begin_nested():  # a refusal leaves no trace
                     devices.apply_scan(session, principal, scan)

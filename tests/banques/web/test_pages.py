@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
@@ -20,7 +22,7 @@ from banques.devices.models import Device, DeviceEvent
 from banques.devices.schemas import DeviceCreate
 from banques.web.routes import safe_next
 from tests.banques.devices.helpers import HAPPY_PATH, SERIAL, T0, actor_for, scan
-from tests.banques.web.pages import csrf_of, forms, login, submit, text_of
+from tests.banques.web.pages import Form, csrf_of, forms, login, submit, text_of
 from tests.factories import Tenant, World
 
 pytestmark = pytest.mark.usefixtures("world")
@@ -489,3 +491,43 @@ def test_only_the_steps_of_ones_role_and_custody_are_offered(
     assert offered[Role.technician] == {"etape-ready", "etape-in_transit", "etape-lost"}
     assert offered[Role.driver] == {"etape-ready", "etape-in_transit", "etape-lost"}
     assert offered[Role.coordinator] == {"etape-ready", "etape-lost"}
+
+
+def test_concurrent_form_scans_apply_once(
+    app: FastAPI, engine: Engine, technician: User
+) -> None:
+    """Two phones submit at once: the same form (one event) and two renders of it
+    (two events from one state). One scan applies; the other is a replay, or a
+    refusal shown on the page — never a second transition, never a server error."""
+    tag = register(engine, technician)
+    with TestClient(app) as one, TestClient(app) as two:
+        for c in (one, two):
+            assert login(c, technician).status_code == 303
+        first = forms(one.get(f"/D/{tag}").text)["etape-collected"]
+        second = forms(two.get(f"/D/{tag}").text)["etape-collected"]
+        same = Form(first.id, first.action, first.method, dict(first.fields))
+        same.fields["csrf"] = second.fields["csrf"]
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(
+                pool.map(
+                    lambda job: submit(job[0], job[1], collection_ref="COL-9"),
+                    [(one, first), (two, same)],
+                )
+            )
+        assert [a.status_code for a in answers] == [303, 303]
+        assert device(engine, tag) == (State.collected, 2)
+
+        tag2 = register(engine, technician, serial="PF2")
+        first = forms(one.get(f"/D/{tag2}").text)["etape-collected"]
+        second = forms(two.get(f"/D/{tag2}").text)["etape-collected"]
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(
+                pool.map(
+                    lambda job: submit(job[0], job[1], collection_ref="COL-9"),
+                    [(one, first), (two, second)],
+                )
+            )
+    assert sorted(a.status_code for a in answers) == [303, 409]
+    refused = next(a for a in answers if a.status_code == 409)
+    assert "Scan refusé : Passage impossible" in text_of(refused.text)
+    assert device(engine, tag2) == (State.collected, 2)
