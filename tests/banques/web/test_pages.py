@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -248,6 +249,14 @@ def test_device_page_shows_the_device_and_its_history_in_the_bank_time_zone(
     # The erasure form is prefilled with the medium declared at diagnosis.
     assert steps["etape-wiped"].fields["medium_serial"] == SERIAL
     assert steps["etape-wiped"].fields["medium_type"] == "ssd"
+    # Everything is served locally (closed network, no CDN), CSS included.
+    links = re.findall(r'(?:src|href|action)="([^"]*)"', page.text)
+    assert links
+    assert all(link.startswith(("/", "#", "data:")) for link in links), links
+    css = tech_client.get("/static/app.css")
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
+    assert tech_client.get("/static/../routes.py").status_code == 404
 
 
 def test_history_uses_the_time_zone_of_the_device_bank(
