@@ -221,18 +221,29 @@ def _lines(raw: str | None) -> list[str]:
     return [line.strip() for line in (raw or "").splitlines() if line.strip()]
 
 
-def payload_from_form(
-    target: State,
-    form: Mapping[str, str],
-    *,
-    zone: ZoneInfo,
-    occurred_at: str,
-    school_id: str | None,
+MAX_RECORDS = 8  # WipedPayload.records
+
+
+def record_count(form: Mapping[str, str]) -> int:
+    """How many erasure records a wiped form carries (one per declared medium)."""
+    try:
+        return min(max(int(form.get("records", "1")), 1), MAX_RECORDS)
+    except ValueError:
+        return 1
+
+
+def record_values(form: Mapping[str, str], index: int) -> dict[str, str]:
+    """The fields of erasure record ``index`` as typed (to show the form again)."""
+    suffix = f".{index}"
+    return {k.removesuffix(suffix): v for k, v in form.items() if k.endswith(suffix)}
+
+
+def _convert(
+    fields: list[FormField], form: Mapping[str, str], zone: ZoneInfo, suffix: str = ""
 ) -> dict[str, Any]:
-    """The scan payload for ``target`` from a submitted form (empty fields omitted)."""
     values: dict[str, Any] = {}
-    for f in FIELDS.get(target, []):
-        raw = _text(form, f.name)
+    for f in fields:
+        raw = _text(form, f.name + suffix)
         if f.kind == "checkbox":
             values[f.name] = raw is not None
         elif f.kind == "number":
@@ -243,6 +254,28 @@ def payload_from_form(
             values[f.name] = {"true": True, "false": False}.get(raw or "", raw)
         else:
             values[f.name] = raw
+    return values
+
+
+def payload_from_form(
+    target: State,
+    form: Mapping[str, str],
+    *,
+    zone: ZoneInfo,
+    occurred_at: str,
+    school_id: str | None,
+) -> dict[str, Any]:
+    """The scan payload for ``target`` from a submitted form (empty fields omitted).
+
+    A wiped form has one record per medium, its fields suffixed ``.0``, ``.1``…"""
+    if target is State.wiped:
+        records = []
+        for i in range(record_count(form)):
+            record = _convert(FIELDS[target], form, zone, f".{i}")
+            record["medium_type"] = _text(form, f"medium_type.{i}")
+            records.append({k: v for k, v in record.items() if v is not None})
+        return {"records": records}
+    values = _convert(FIELDS.get(target, []), form, zone)
     if target is State.diagnosed:
         model, serial = values.pop("medium_model"), values.pop("medium_serial")
         if serial:
@@ -252,12 +285,6 @@ def payload_from_form(
             if values.get("storage_gb") is not None:
                 medium["size_gb"] = values["storage_gb"]
             values["media"] = [medium]
-    elif target is State.wiped:
-        record = {k: v for k, v in values.items() if v is not None}
-        medium_type = _text(form, "medium_type")
-        if medium_type:
-            record["medium_type"] = medium_type
-        return {"records": [record]}
     elif target is State.refurbished:
         values["repairs"] = _lines(values["repairs"])
         values["parts"] = _lines(values["parts"])

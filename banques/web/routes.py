@@ -346,14 +346,21 @@ def _device_context(
         moment = datetime.fromisoformat(value) if isinstance(value, str) else value
         return devices.as_utc(moment).astimezone(zone).strftime("%d/%m/%Y à %H:%M")
 
-    medium = pages.first_medium(page.device)
-    defaults = {
-        "medium_serial": str(medium.get("serial", "")),
-        "medium_model": str(medium.get("model", "")),
-        "medium_type": str(medium.get("type", "")),
-        "operator": page.viewer_name,
-        "tool": "nwipe",
-    }
+    # One erasure record per medium declared at diagnosis, prefilled.
+    records = [
+        {
+            "medium_serial": str(m.get("serial") or ""),
+            "medium_model": str(m.get("model") or ""),
+            "medium_type": str(m.get("type") or ""),
+            "operator": page.viewer_name,
+            "tool": "nwipe",
+        }
+        for m in pages.declared_media(page.device) or [{}]
+    ][: forms.MAX_RECORDS]
+    if failed is State.wiped:
+        records = [
+            forms.record_values(values, i) for i in range(forms.record_count(values))
+        ]
     now = datetime.now(UTC).isoformat()
     steps = [
         {
@@ -361,7 +368,8 @@ def _device_context(
             "summary": t.summary,
             "event_id": str(uuid.uuid4()),
             "occurred_at": now,
-            "values": values if t.to_state is failed else defaults,
+            "values": values if t.to_state is failed else {},
+            "records": records,
         }
         for t in page.steps
     ]

@@ -162,10 +162,10 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-def first_medium(device: Device) -> dict[str, Any]:
-    """The first storage medium declared at diagnosis (to prefill the erasure form)."""
+def declared_media(device: Device) -> list[dict[str, Any]]:
+    """The storage media declared at diagnosis (each needs its erasure record)."""
     media = (device.specs or {}).get("media") or []
-    return dict(media[0]) if media else {}
+    return [dict(m) for m in media if isinstance(m, dict)]
 
 
 def user_name(session: Session, principal: Principal) -> str:

@@ -247,8 +247,10 @@ def test_device_page_shows_the_device_and_its_history_in_the_bank_time_zone(
     assert {"etape-wiped", "etape-recycled", "etape-lost"} <= steps.keys()
     assert "etape-allocated" not in steps
     # The erasure form is prefilled with the medium declared at diagnosis.
-    assert steps["etape-wiped"].fields["medium_serial"] == SERIAL
-    assert steps["etape-wiped"].fields["medium_type"] == "ssd"
+    assert steps["etape-wiped"].fields["records"] == "1"
+    assert steps["etape-wiped"].fields["medium_serial.0"] == SERIAL
+    assert steps["etape-wiped"].fields["medium_type.0"] == "ssd"
+    assert steps["etape-wiped"].fields["operator.0"] == technician.full_name
     # Everything is served locally (closed network, no CDN), CSS included.
     links = re.findall(r'(?:src|href|action)="([^"]*)"', page.text)
     assert links
@@ -391,11 +393,13 @@ def test_workshop_steps_through_the_forms(
     )
     step(
         "wiped",
-        method="purge",
-        tool_version="0.37",
-        verification_passed="on",
-        started_at="2026-11-02T10:00",
-        ended_at="2026-11-02T10:35",
+        **{
+            "method.0": "purge",
+            "tool_version.0": "0.37",
+            "verification_passed.0": "on",
+            "started_at.0": "2026-11-02T10:00",
+            "ended_at.0": "2026-11-02T10:35",
+        },
     )
     step(
         "refurbished",
@@ -540,3 +544,59 @@ def test_concurrent_form_scans_apply_once(
     refused = next(a for a in answers if a.status_code == 409)
     assert "Scan refusé : Passage impossible" in text_of(refused.text)
     assert device(engine, tag2) == (State.collected, 2)
+
+
+def test_one_erasure_record_per_declared_medium(
+    tech_client: TestClient, engine: Engine, world: World, technician: User
+) -> None:
+    tag = register(engine, technician)
+    walk(engine, world.a, tag, State.received)
+    diagnosis = {
+        "cpu": "Intel Core i5-6500",
+        "ram_gb": 8,
+        "storage_gb": 1256,
+        "storage_type": "hdd",
+        "reconditionable": True,
+        "media": [
+            {"type": "ssd", "model": "Crucial MX500", "serial": "2203E5F1A2B3"},
+            {"type": "hdd", "serial": "WD-WCC4N1234567"},
+        ],
+    }
+    with db.transaction(engine) as session:
+        service.apply_scan(
+            session,
+            principal_for(session, technician),
+            scan(State.diagnosed, world.a, tag, payload=diagnosis),
+        )
+    page = tech_client.get(f"/D/{tag}").text
+    form = forms(page)["etape-wiped"]
+    assert form.fields["records"] == "2"
+    assert form.fields["medium_serial.0"] == "2203E5F1A2B3"
+    assert form.fields["medium_model.0"] == "Crucial MX500"
+    assert form.fields["medium_serial.1"] == "WD-WCC4N1234567"
+    assert form.fields["medium_type.1"] == "hdd"
+    assert "Support 2 — n° WD-WCC4N1234567" in text_of(page)
+    common = {"tool_version": "0.37", "started_at": "2026-11-02T10:00"}
+    typed = {f"{k}.{i}": v for k, v in common.items() for i in (0, 1)}
+    typed |= {"method.0": "purge", "method.1": "clear", "verification_passed.0": "on"}
+    typed |= {"ended_at.0": "2026-11-02T10:20", "ended_at.1": "2026-11-02T12:00"}
+    refused = submit(tech_client, form, **typed)  # the HDD's verification unticked
+    assert refused.status_code == 422
+    assert "Vérification de l'effacement échouée pour : WD-WCC4N1234567." in (
+        text_of(refused.text)
+    )
+    again = forms(refused.text)["etape-wiped"]
+    assert again.fields["method.1"] == "clear"
+    assert again.fields["verification_passed.0"] == "on"
+    assert "verification_passed.1" not in again.fields
+    applied = submit(tech_client, again, **{"verification_passed.1": "on"})
+    assert applied.status_code == 303
+    with Session(engine) as session:
+        events = service.device_events(session, principal_for(session, technician), tag)
+    records = events[-1].payload["records"]
+    assert [(r["medium_serial"], r["method"]) for r in records] == [
+        ("2203E5F1A2B3", "purge"),
+        ("WD-WCC4N1234567", "clear"),
+    ]
+    assert records[1]["medium_type"] == "hdd"
+    assert "medium_model" not in records[1] or records[1]["medium_model"] is None
