@@ -142,6 +142,7 @@ def test_technician_records_an_erasure_from_the_label_url(tmp_path: Path) -> Non
         form.get_by_label("Vérification réussie").check()
         form.get_by_label("Début").fill("2026-11-23T10:00")
         form.get_by_label("Fin").fill("2026-11-23T10:42")
+        form.screenshot(path=shots / "formulaire_effacement.png")
         form.get_by_role("button", name="Enregistrer l'effacement").click()
         page.wait_for_url(f"{server.base_url}/D/{tag}?enregistre=wiped")
         assert page.get_by_role("status").inner_text() == (
