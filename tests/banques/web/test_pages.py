@@ -600,3 +600,12 @@ def test_one_erasure_record_per_declared_medium(
     ]
     assert records[1]["medium_type"] == "hdd"
     assert "medium_model" not in records[1] or records[1]["medium_model"] is None
+
+
+def test_every_state_and_transition_has_its_french_label_and_form() -> None:
+    from banques.devices.lifecycle import TRANSITIONS
+    from banques.web import forms as web_forms
+
+    assert set(web_forms.STATE_LABELS) == set(State)
+    assert set(web_forms.ACTIONS) == set(TRANSITIONS)
+    assert set(web_forms.FIELDS) == set(TRANSITIONS)
