@@ -30,6 +30,7 @@ from banques.deps import SessionDep, SettingsDep
 from banques.devices import service as devices
 from banques.devices.lifecycle import State
 from banques.devices.schemas import ScanIn
+from banques.documents import service as documents
 from banques.errors import BanqueError, NotFound, TooManyRequests, Unauthorized
 from banques.web import forms
 from banques.web import service as pages
@@ -446,6 +447,33 @@ def device_page(
     context["error"] = None
     return render(
         request, "appareil.html", context, settings=settings, principal=principal
+    )
+
+
+@router.get("/D/{tag}/certificat-effacement.pdf")
+def erasure_certificate(
+    request: Request,
+    tag: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+) -> Response:
+    """The erasure certificate, for people signed in on the pages (cookie)."""
+    if principal is None:
+        return to_login(request)
+    try:
+        document = documents.erasure_certificate(
+            session, principal, tag, base_url=settings.base_url
+        )
+    except BanqueError as exc:
+        return error_page(request, exc, settings=settings, principal=principal)
+    return Response(
+        content=document.content,
+        media_type=document.media_type,
+        headers={
+            "Content-Disposition": f'inline; filename="{document.filename}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

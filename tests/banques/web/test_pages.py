@@ -609,3 +609,27 @@ def test_every_state_and_transition_has_its_french_label_and_form() -> None:
     assert set(web_forms.STATE_LABELS) == set(State)
     assert set(web_forms.ACTIONS) == set(TRANSITIONS)
     assert set(web_forms.FIELDS) == set(TRANSITIONS)
+
+
+def test_device_page_links_to_the_erasure_certificate(
+    engine: Engine, world: World, client: TestClient
+) -> None:
+    coordinator = world.a.users[Role.coordinator]
+    tag = register(engine, world.a.users[Role.collector], serial="CERT1")
+    walk(engine, world.a, tag, State.diagnosed)
+    assert login(client, coordinator).status_code == 303
+    link = f"/D/{tag}/certificat-effacement.pdf"
+    assert link not in client.get(f"/D/{tag}").text
+    assert client.get(link).status_code == 409  # no erasure yet
+    walk_to = world.a.users[Role.technician]
+    with db.transaction(engine) as session:
+        service.apply_scan(
+            session, principal_for(session, walk_to), scan(State.wiped, world.a, tag)
+        )
+    assert link in client.get(f"/D/{tag}").text
+    pdf = client.get(link)
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    client.cookies.clear()
+    assert client.get(link, follow_redirects=False).status_code == 303
