@@ -8,6 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import jwt
 from pwdlib import PasswordHash
@@ -25,12 +26,14 @@ def verify_password(password: str, password_hash: str) -> bool:
     return _hasher.verify(password, password_hash)
 
 
-_DUMMY_HASH = hash_password("timing-equaliser")
+@cache
+def _dummy_hash() -> str:
+    return hash_password("timing-equaliser")
 
 
 def burn_verify_time(password: str) -> None:
     """Spend the time of a real verification (unknown e-mail: no timing oracle)."""
-    _hasher.verify(password, _DUMMY_HASH)
+    _hasher.verify(password, _dummy_hash())
 
 
 @dataclass(frozen=True)
