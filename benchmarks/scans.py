@@ -20,8 +20,11 @@ For each configuration (database x uvicorn workers x mode), on a fresh database:
    (same columns, unique constraints and indexes, no foreign keys): one row per
    transaction from ``--connections`` threads, and 1,000 rows per transaction.
 
-Modes: ``sync`` is the service as configured by default (sync ``def`` endpoints in
-AnyIO's threadpool of 40 threads); ``sync-tpN`` sets ``BANQUES_THREADPOOL_SIZE=N``.
+Modes: ``async`` is the service as shipped (``async def`` scan endpoints running
+their unit of work in one worker thread); ``sync`` is the same app with the scan
+endpoints as plain ``def`` routes and sync dependencies (benchmarks/scan_variants.py,
+the first version); a ``-tpN`` suffix sets ``BANQUES_THREADPOOL_SIZE=N`` (AnyIO's
+default threadpool has 40 threads).
 
 The figures are printed, never asserted: this machine is shared and noisy, so the
 load average is printed next to each configuration.
@@ -36,6 +39,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -300,16 +304,40 @@ class CpuMeter:
 
 @contextlib.contextmanager
 def server(url: str, *, workers: int, mode: str) -> Iterator[Served]:
+    """``async``: the service as shipped; ``sync``: the same app with the scan
+    endpoints as plain ``def`` routes (benchmarks.scan_variants); ``-tpN`` caps
+    AnyIO's threadpool at N threads (BANQUES_THREADPOOL_SIZE)."""
     extra: dict[str, str] = {"BANQUES_SECRET_KEY": SECRET}
-    threads = re.fullmatch(r"sync-tp(\d+)", mode)
-    if threads:
-        extra["BANQUES_THREADPOOL_SIZE"] = threads.group(1)
-    elif mode != "sync":
-        raise SystemExit(f"unknown mode {mode!r}")
+    parsed = re.fullmatch(r"(sync|async)(?:-tp(\d+))?", mode)
+    if parsed is None:
+        raise SystemExit(f"unknown mode {mode!r} (sync, async, sync-tp8, ...)")
+    if parsed.group(2):
+        extra["BANQUES_THREADPOOL_SIZE"] = parsed.group(2)
     port = free_port()
-    process = spawn_server(
-        service_env(url, **extra), port=port, extra_args=["--workers", str(workers)]
-    )
+    env = service_env(url, **extra)
+    if parsed.group(1) == "async":
+        process = spawn_server(env, port=port, extra_args=["--workers", str(workers)])
+    else:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "benchmarks.scan_variants:sync_app",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=HERE.parent,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, process, timeout=60)
@@ -780,7 +808,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", default="1,2", help="e.g. 1,2")
-    parser.add_argument("--modes", default="sync,sync-tp8", help="sync, sync-tpN")
+    parser.add_argument(
+        "--modes", default="sync,async", help="sync, async, sync-tp8, async-tp8..."
+    )
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--batch-blocks", type=int, default=1)
     parser.add_argument("--data-dir", type=Path, default=None)
@@ -789,6 +819,7 @@ def main() -> None:
         default=os.environ.get("BANQUES_BENCH_DATABASE_URL", DEFAULT_PG),
     )
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up on kill
     own_dir = args.data_dir is None
     args.data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="banques-bench-"))
     args.data_dir.mkdir(parents=True, exist_ok=True)

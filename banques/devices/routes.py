@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 
-from banques.deps import CurrentUser, SessionDep
+from banques.deps import Credentials, CurrentUser, SessionDep, in_transaction
 from banques.devices import service
 from banques.devices.lifecycle import State
 from banques.devices.models import Category, ConflictStatus, Grade
@@ -140,11 +140,15 @@ def blank_tags(
     status_code=201,
     responses={200: {"description": "Rejeu : le même résultat, rien de nouveau"}},
 )
-def scan(
-    body: ScanIn, principal: CurrentUser, session: SessionDep, response: Response
+async def scan(
+    body: ScanIn, request: Request, credentials: Credentials, response: Response
 ) -> ScanResult:
     """Applique un scan ; rejouer le même `event_id` renvoie le même résultat."""
-    result, replayed = service.apply_scan(session, principal, body)
+    result, replayed = await in_transaction(
+        request,
+        credentials,
+        lambda session, principal: service.apply_scan(session, principal, body),
+    )
     if replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
@@ -152,11 +156,19 @@ def scan(
 
 
 @router.post("/scans/batch", response_model=ScanBatchResult)
-def scan_batch(
-    body: ScanBatchIn, principal: CurrentUser, session: SessionDep
+async def scan_batch(
+    body: ScanBatchIn, request: Request, credentials: Credentials
 ) -> ScanBatchResult:
     """Applique une file de scans hors ligne (≤ 1 000) : un résultat par scan."""
-    outcomes = service.apply_batch(session, principal, body.scans)
+    outcomes = await in_transaction(
+        request,
+        credentials,
+        lambda session, principal: service.apply_batch(session, principal, body.scans),
+    )
+    return batch_result(outcomes)
+
+
+def batch_result(outcomes: list[service.BatchOutcome]) -> ScanBatchResult:
     results = [
         BatchItemResult(
             index=o.index,
