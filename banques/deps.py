@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlmodel import Session
 
-from banques import db
 from banques.accounts import service as accounts
 from banques.accounts.permissions import Principal
 from banques.config import Settings
 from banques.db import get_session
 from banques.errors import Unauthorized
-
-T = TypeVar("T")
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
@@ -33,7 +28,13 @@ def get_settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def _principal(session: Session, settings: Settings, token: str | None) -> Principal:
+def get_principal(
+    session: SessionDep,
+    settings: SettingsDep,
+    bearer: Annotated[str | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    token = bearer or api_key
     if not token:
         raise Unauthorized("Authentification requise (jeton Bearer ou clé d'API).")
     return accounts.authenticate_token(
@@ -41,45 +42,4 @@ def _principal(session: Session, settings: Settings, token: str | None) -> Princ
     )
 
 
-def get_principal(
-    session: SessionDep,
-    settings: SettingsDep,
-    bearer: Annotated[str | None, Depends(_bearer)],
-    api_key: Annotated[str | None, Depends(_api_key)],
-) -> Principal:
-    return _principal(session, settings, bearer or api_key)
-
-
 CurrentUser = Annotated[Principal, Depends(get_principal)]
-
-
-async def get_credentials(
-    bearer: Annotated[str | None, Depends(_bearer)],
-    api_key: Annotated[str | None, Depends(_api_key)],
-) -> str:
-    """The caller's bearer token or API key (checked later, in the transaction)."""
-    token = bearer or api_key
-    if not token:
-        raise Unauthorized("Authentification requise (jeton Bearer ou clé d'API).")
-    return token
-
-
-Credentials = Annotated[str, Depends(get_credentials)]
-
-
-async def in_transaction(
-    request: Request, credentials: str, work: Callable[[Session, Principal], T]
-) -> T:
-    """Authenticate, then run ``work`` in one transaction, in one worker thread.
-
-    For the hot ``async def`` endpoints (scans): one thread hop per request instead
-    of one per sync dependency, which keeps latency tails short under load
-    (docs/benchmarks.md). Same rules as ``SessionDep`` + ``CurrentUser``.
-    """
-    settings: Settings = request.app.state.settings
-
-    def run() -> T:
-        with db.transaction(request.app.state.engine) as session:
-            return work(session, _principal(session, settings, credentials))
-
-    return await run_in_threadpool(run)

@@ -20,11 +20,12 @@ For each configuration (database x uvicorn workers x mode), on a fresh database:
    (same columns, unique constraints and indexes, no foreign keys): one row per
    transaction from ``--connections`` threads, and 1,000 rows per transaction.
 
-Modes: ``async`` is the service as shipped (``async def`` scan endpoints running
-their unit of work in one worker thread); ``sync`` is the same app with the scan
-endpoints as plain ``def`` routes and sync dependencies (benchmarks/scan_variants.py,
-the first version); a ``-tpN`` suffix sets ``BANQUES_THREADPOOL_SIZE=N`` (AnyIO's
-default threadpool has 40 threads).
+Modes: ``sync`` is the service as shipped (plain ``def`` scan endpoints with sync
+session and principal dependencies, each run in AnyIO's threadpool); ``async`` is
+the same app with the two scan endpoints as ``async def`` routes running their whole
+unit of work in one worker thread (benchmarks/scan_variants.py); a ``-tpN``
+suffix sets ``BANQUES_THREADPOOL_SIZE=N`` (AnyIO's default threadpool has 40
+threads).
 
 The figures are printed, never asserted: this machine is shared and noisy, so the
 load average is printed next to each configuration.
@@ -304,8 +305,8 @@ class CpuMeter:
 
 @contextlib.contextmanager
 def server(url: str, *, workers: int, mode: str) -> Iterator[Served]:
-    """``async``: the service as shipped; ``sync``: the same app with the scan
-    endpoints as plain ``def`` routes (benchmarks.scan_variants); ``-tpN`` caps
+    """``sync``: the service as shipped; ``async``: the same app with the scan
+    endpoints as ``async def`` routes (benchmarks.scan_variants); ``-tpN`` caps
     AnyIO's threadpool at N threads (BANQUES_THREADPOOL_SIZE)."""
     extra: dict[str, str] = {"BANQUES_SECRET_KEY": SECRET}
     parsed = re.fullmatch(r"(sync|async)(?:-tp(\d+))?", mode)
@@ -315,7 +316,7 @@ def server(url: str, *, workers: int, mode: str) -> Iterator[Served]:
         extra["BANQUES_THREADPOOL_SIZE"] = parsed.group(2)
     port = free_port()
     env = service_env(url, **extra)
-    if parsed.group(1) == "async":
+    if parsed.group(1) == "sync":
         process = spawn_server(env, port=port, extra_args=["--workers", str(workers)])
     else:
         process = subprocess.Popen(
@@ -324,7 +325,7 @@ def server(url: str, *, workers: int, mode: str) -> Iterator[Served]:
                 "-m",
                 "uvicorn",
                 "--factory",
-                "benchmarks.scan_variants:sync_app",
+                "benchmarks.scan_variants:async_app",
                 "--port",
                 str(port),
                 "--workers",

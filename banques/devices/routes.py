@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
-from banques.deps import Credentials, CurrentUser, SessionDep, in_transaction
+from banques.deps import CurrentUser, SessionDep
 from banques.devices import service
 from banques.devices.lifecycle import State
 from banques.devices.models import Category, ConflictStatus, Grade
@@ -140,15 +140,11 @@ def blank_tags(
     status_code=201,
     responses={200: {"description": "Rejeu : le même résultat, rien de nouveau"}},
 )
-async def scan(
-    body: ScanIn, request: Request, credentials: Credentials, response: Response
+def scan(
+    body: ScanIn, principal: CurrentUser, session: SessionDep, response: Response
 ) -> ScanResult:
     """Applique un scan ; rejouer le même `event_id` renvoie le même résultat."""
-    result, replayed = await in_transaction(
-        request,
-        credentials,
-        lambda session, principal: service.apply_scan(session, principal, body),
-    )
+    result, replayed = service.apply_scan(session, principal, body)
     if replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
@@ -156,19 +152,11 @@ async def scan(
 
 
 @router.post("/scans/batch", response_model=ScanBatchResult)
-async def scan_batch(
-    body: ScanBatchIn, request: Request, credentials: Credentials
+def scan_batch(
+    body: ScanBatchIn, principal: CurrentUser, session: SessionDep
 ) -> ScanBatchResult:
     """Applique une file de scans hors ligne (≤ 1 000) : un résultat par scan."""
-    outcomes = await in_transaction(
-        request,
-        credentials,
-        lambda session, principal: service.apply_batch(session, principal, body.scans),
-    )
-    return batch_result(outcomes)
-
-
-def batch_result(outcomes: list[service.BatchOutcome]) -> ScanBatchResult:
+    outcomes = service.apply_batch(session, principal, body.scans)
     results = [
         BatchItemResult(
             index=o.index,
