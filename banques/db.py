@@ -50,16 +50,9 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
     """An engine for SQLite (foreign keys, WAL) or PostgreSQL (psycopg 3)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        pool: dict[str, Any] = {}
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 30}
-        # Every transaction takes the write lock (BEGIN IMMEDIATE), so a second
-        # connection in the same process could only wait for it in SQLite's busy
-        # handler, which sleeps up to 100 ms between tries: multi-second latency
-        # tails under load (docs/benchmarks.md). One connection per process makes
-        # requests queue fairly in the pool instead.
-        engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
