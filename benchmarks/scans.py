@@ -775,6 +775,7 @@ def print_table(rows: list[Row], connections: int) -> None:
             f"{lr.p99_ms:>7.1f} {lr.max_ms:>7.0f} {lr.non_2xx:>6} "
             f"{lr.socket_errors:>7} {lr.requests:>6} {r.cpu_app_ms:>7.2f} "
             f"{r.cpu_db_ms:>6.2f}  {r.load_before} -> {r.load_after}"
+            + ("  STALLED: no scan completed" if lr.requests == 0 else "")
         )
     print()
     print(
