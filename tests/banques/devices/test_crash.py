@@ -181,9 +181,16 @@ def _chaos(
     for _ in range(KILLS):
         if not client.in_flight.wait(timeout=max(0.0, stop - time.monotonic())):
             return
-        time.sleep(0.4)  # the batch is being applied
+        # Kill while the batch's transaction is open (it lasts about a second).
+        wait_until = time.monotonic() + 3
         with crash.engine.connect() as conn:
-            open_transactions = int(conn.execute(OPEN_TRANSACTIONS).scalar_one())
+            while True:
+                open_transactions = int(conn.execute(OPEN_TRANSACTIONS).scalar_one())
+                conn.rollback()  # pg_stat_activity is a snapshot per transaction
+                if open_transactions or time.monotonic() > wait_until:
+                    break
+                time.sleep(0.02)
+        time.sleep(0.05)
         crash.kill()
         kills.append((round(time.monotonic() - started, 2), open_transactions))
         client.in_flight.clear()
@@ -246,6 +253,7 @@ def test_kill_9_mid_batch_loses_and_duplicates_nothing(crash: Crash) -> None:
         f"duration={time.monotonic() - begin:.1f} s"
     )
     assert len(kills) == KILLS
+    assert any(open_transactions for _, open_transactions in kills)
     assert client.acknowledged == sent
     assert lost == set()
     assert rows - distinct == 0  # duplicated
