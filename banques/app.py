@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy import text
 
@@ -36,7 +39,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db.upgrade(settings.database_url)
     db.check_durability(engine)
 
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.threadpool_size is not None:
+            limiter = anyio.to_thread.current_default_thread_limiter()
+            limiter.total_tokens = settings.threadpool_size
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Banques solidaires du numérique éducatif",
         version="0.1.0",
         description=API_DESCRIPTION,

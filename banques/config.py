@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     login_attempts_per_minute: int = Field(default=10, ge=1)
     db_pool_size: int = Field(default=8, ge=1)
+    # Threads running the sync endpoints (AnyIO's default is 40); None keeps it.
+    threadpool_size: int | None = Field(default=None, ge=1)
     demo_password: SecretStr | None = None
     migrate_on_start: bool = True
     log_level: str = "INFO"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,3 +111,33 @@ def running_server(
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def spawn_server(
+    env: dict[str, str], *, port: int, extra_args: Sequence[str] = ()
+) -> subprocess.Popen[bytes]:
+    """Start ``banques serve`` in its own process group (uvicorn workers are its
+    children), so that :func:`kill_group` can crash all of them at once."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "banques.cli",
+            "serve",
+            "--port",
+            str(port),
+            *extra_args,
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the server's whole process group (a crash), then reap it."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import update
+from sqlalchemy import literal, union_all, update
 from sqlmodel import Session, col, select
 
 from banques.accounts.models import Bank, Organisation, OrganisationKind, Role, User
@@ -635,9 +635,18 @@ class _Context:
     schools: dict[uuid.UUID, School | None] = field(default_factory=dict)
 
 
+def _matching(column: Any, values: Sequence[Any]) -> Any:
+    """``column = v`` for one value (cheaper to compile), ``IN (...)`` otherwise."""
+    if len(values) == 1:
+        return column == values[0]
+    return col(column).in_(values)
+
+
 def _prefetch(
     session: Session, principal: Principal, scans: Sequence[ScanIn]
 ) -> _Context:
+    """Lock the scanned tags, then their devices (both in a fixed order), and load
+    the events and conflicts already recorded under these event ids."""
     ctx = _Context()
     tags = set()
     for scan in scans:
@@ -646,7 +655,8 @@ def _prefetch(
     if tags:
         for tag in session.exec(
             select(AssetTag)
-            .where(col(AssetTag.tag).in_(sorted(tags)))
+            .where(_matching(AssetTag.tag, sorted(tags)))
+            .order_by(col(AssetTag.tag))
             .with_for_update()
         ):
             ctx.tags[tag.tag] = tag
@@ -654,26 +664,46 @@ def _prefetch(
         if device_ids:
             for device in session.exec(
                 select(Device)
-                .where(col(Device.id).in_(device_ids))
+                .where(_matching(Device.id, device_ids))
                 .order_by(col(Device.id))
                 .with_for_update()
             ):
                 ctx.devices[device.id] = device
-    ids = [s.event_id for s in scans]
-    for event in session.exec(
-        select(DeviceEvent).where(
-            DeviceEvent.organisation_id == principal.organisation_id,
-            col(DeviceEvent.client_event_id).in_(ids),
+    ids = list(dict.fromkeys(s.event_id for s in scans))
+    if not ids:
+        return ctx
+    # One light query finds which ids are known; new scans (the usual case) stop here.
+    org = principal.organisation_id
+    known = session.execute(
+        union_all(
+            select(literal("event"), DeviceEvent.client_event_id).where(
+                DeviceEvent.organisation_id == org,
+                _matching(DeviceEvent.client_event_id, ids),
+            ),
+            select(literal("conflict"), ScanConflict.client_event_id).where(
+                ScanConflict.organisation_id == org,
+                _matching(ScanConflict.client_event_id, ids),
+            ),
         )
-    ):
-        ctx.events[event.client_event_id] = event
-    for conflict in session.exec(
-        select(ScanConflict).where(
-            ScanConflict.organisation_id == principal.organisation_id,
-            col(ScanConflict.client_event_id).in_(ids),
-        )
-    ):
-        ctx.conflicts[conflict.client_event_id] = conflict
+    ).all()
+    known_events = [i for kind, i in known if kind == "event"]
+    known_conflicts = [i for kind, i in known if kind == "conflict"]
+    if known_events:
+        for event in session.exec(
+            select(DeviceEvent).where(
+                DeviceEvent.organisation_id == org,
+                _matching(DeviceEvent.client_event_id, known_events),
+            )
+        ):
+            ctx.events[event.client_event_id] = event
+    if known_conflicts:
+        for conflict in session.exec(
+            select(ScanConflict).where(
+                ScanConflict.organisation_id == org,
+                _matching(ScanConflict.client_event_id, known_conflicts),
+            )
+        ):
+            ctx.conflicts[conflict.client_event_id] = conflict
     return ctx
 
 
