@@ -8,10 +8,18 @@ from datetime import datetime
 from typing import NoReturn
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from banques.accounts import security
-from banques.accounts.models import ApiKey, Bank, Organisation, Role, User
+from banques.accounts.models import (
+    ApiKey,
+    Bank,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+)
 from banques.accounts.permissions import (
     Action,
     Principal,
@@ -108,10 +116,30 @@ def authenticate_token(session: Session, token: str, *, secret: str) -> Principa
     claims = security.read_token(token, secret=secret)
     if claims is None:
         raise_unauthorized("Jeton invalide ou expiré.")
-    user = session.get(User, claims.user_id)
-    if user is None or not user.is_active or user.token_version != claims.token_version:
+    # One statement: the user and its organisation (this runs on every request).
+    row = session.execute(
+        sa_select(
+            col(User.id),
+            col(User.role),
+            col(User.is_active),
+            col(User.token_version),
+            col(Organisation.id),
+            col(Organisation.kind),
+            col(Organisation.bank_id),
+        )
+        .join(Organisation, col(Organisation.id) == col(User.organisation_id))
+        .where(col(User.id) == claims.user_id)
+    ).first()
+    if row is None or not row[2] or row[3] != claims.token_version:
         raise_unauthorized("Jeton révoqué.")
-    return principal_for(session, user)
+    user_id, role, _, _, org_id, kind, bank_id = row
+    return Principal(
+        user_id=user_id,
+        organisation_id=org_id,
+        organisation_kind=OrganisationKind(kind),
+        bank_id=bank_id,
+        role=Role(role),
+    )
 
 
 def _authenticate_api_key(session: Session, secret: str) -> Principal:
