@@ -1,0 +1,132 @@
+"""``solve``: compile, run the portfolio, validate, return the best valid plan."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time as _time
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+from routing import _ortools
+from routing._ortools import OrtoolsConfig, RawResult
+from routing.matrix import MatrixProvider
+from routing.model import Compiled, compile_problem
+from routing.plan import Plan, Stats
+from routing.problem import Problem
+from routing.validate import InvalidPlan, schedule, violations
+
+#: Portfolio, one entry per worker (process). Chosen by measurement (docs/routing.md).
+DEFAULT_PORTFOLIO: tuple[OrtoolsConfig, ...] = (
+    OrtoolsConfig("SAVINGS", "GUIDED_LOCAL_SEARCH"),
+    OrtoolsConfig("PARALLEL_CHEAPEST_INSERTION", "GUIDED_LOCAL_SEARCH"),
+)
+
+
+class Infeasible(Exception):
+    """Raised by ``solve(..., strict=True)`` when required stops stay unserved."""
+
+    def __init__(self, plan: Plan) -> None:
+        ids = ", ".join(
+            f"{u.stop_id} ({u.reason})" for u in plan.unserved if u.required
+        )
+        super().__init__(f"required stops unserved: {ids}")
+        self.plan = plan
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    config: OrtoolsConfig
+
+
+def _run(
+    job: _Job, c: Compiled, time_limit_s: float, solution_limit: int | None
+) -> RawResult:
+    return _ortools.solve(
+        c, time_limit_s=time_limit_s, solution_limit=solution_limit, config=job.config
+    )
+
+
+def _key(plan: Plan) -> tuple[int, float]:
+    return (sum(u.required for u in plan.unserved), plan.cost + plan.penalty)
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit_s: float = 10.0,
+    solution_limit: int | None = None,
+    provider: MatrixProvider | None = None,
+    workers: int = 2,
+    portfolio: Sequence[OrtoolsConfig] = DEFAULT_PORTFOLIO,
+    strict: bool = False,
+) -> Plan:
+    """Plan the day within ``time_limit_s`` seconds of wall-clock time.
+
+    Runs ``workers`` OR-Tools configurations of ``portfolio`` in parallel processes
+    and keeps the best plan that passes the independent validator. With
+    ``solution_limit`` each run stops after that many solutions (deterministic; the
+    time limit stays as a safety cap). Unserved stops are listed with a reason; with
+    ``strict`` an unserved required stop raises ``Infeasible``.
+    """
+    t0 = _time.perf_counter()
+    c = compile_problem(problem, provider)
+    compile_s = _time.perf_counter() - t0
+    budget = max(0.05, time_limit_s - compile_s)
+    jobs = [_Job(cfg) for cfg in list(portfolio)[: max(1, workers)]]
+    results: list[RawResult] = []
+    if len(jobs) == 1 or not any(
+        n not in c.excluded for n in range(c.n_depots, c.n_nodes)
+    ):
+        results.append(_run(jobs[0], c, budget, solution_limit))
+    else:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(len(jobs) - 1, mp_context=ctx) as pool:
+            futures: list[Future[RawResult]] = [
+                pool.submit(_run, job, c, budget, solution_limit) for job in jobs[1:]
+            ]
+            results.append(_run(jobs[0], c, budget, solution_limit))
+            results.extend(f.result() for f in futures)
+    best: Plan | None = None
+    problems: list[str] = []
+    tried: list[dict[str, object]] = []
+    for res in results:
+        tried.append(
+            {"strategy": res.strategy, "status": res.status, "objective": res.objective}
+        )
+        if res.orders is None:
+            continue
+        stats = Stats(
+            engine="ortools",
+            strategy=res.strategy,
+            status=res.status,
+            build_s=round(compile_s + res.build_s, 4),
+            solve_s=round(res.solve_s, 4),
+            objective=res.objective,
+            extra={"first_solution_s": res.first_solution_s},
+        )
+        plan = schedule(c, res.orders, stats)
+        found = violations(c, plan)
+        if found:
+            problems.extend(f"{res.strategy}: {v}" for v in found)
+            continue
+        if best is None or _key(plan) < _key(best):
+            best = plan
+    if best is None:
+        if problems:
+            raise InvalidPlan(problems)
+        raise RuntimeError(f"no engine returned a plan: {tried}")
+    best = replace(
+        best,
+        stats=replace(
+            best.stats,
+            extra={
+                **best.stats.extra,
+                "runs": tried,
+                "wall_s": _time.perf_counter() - t0,
+            },
+        ),
+    )
+    if strict and not best.feasible:
+        raise Infeasible(best)
+    return best
