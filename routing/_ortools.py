@@ -161,7 +161,10 @@ def solve(
         model.AddDimensionWithVehicleCapacity(cb_dist, 0, limits, True, "distance")
 
     # Every stop is optional to the solver; required ones cost far more to drop.
-    big = cfg.required_penalty_factor * (arc_max + fixed_max + 1)
+    span_max = max(
+        (round(v.cost_per_hour * COST_SCALE / 3600.0) for v in p.vehicles), default=0
+    )
+    big = cfg.required_penalty_factor * (arc_max + fixed_max + span_max * horizon + 1)
     for i in range(c.n_depots, len(nodes)):
         stop = p.stops[nodes[i] - c.n_depots]
         pen = big if stop.required else round(stop.penalty * COST_SCALE)
