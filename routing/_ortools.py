@@ -22,7 +22,7 @@ _STATUS = {v: k for k, v in routing_enums_pb2.RoutingSearchStatus.Value.items()}
 class OrtoolsConfig:
     """Search settings for one OR-Tools run."""
 
-    first_solution: str = "SAVINGS"
+    first_solution: str = "PATH_CHEAPEST_ARC"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     gls_lambda: float = 0.1
     #: Drop penalty of a required stop, as a multiple of (largest arc + fixed cost).

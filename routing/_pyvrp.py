@@ -25,11 +25,18 @@ def can_model(c: Compiled) -> bool:
     )
 
 
-def solve(c: Compiled, *, time_limit_s: float, seed: int = 1) -> RawResult:
-    """Run PyVRP's iterated local search for ``time_limit_s`` seconds."""
+def solve(
+    c: Compiled,
+    *,
+    time_limit_s: float,
+    seed: int = 1,
+    max_iterations: int | None = None,
+) -> RawResult:
+    """Run PyVRP's iterated local search for ``time_limit_s`` seconds (and at most
+    ``max_iterations`` iterations: deterministic for a fixed seed)."""
     import numpy as np
     import pyvrp
-    from pyvrp.stop import MaxRuntime
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
     t0 = _time.perf_counter()
     p = c.problem
@@ -103,9 +110,12 @@ def solve(c: Compiled, *, time_limit_s: float, seed: int = 1) -> RawResult:
     )
     build_s = _time.perf_counter() - t0
     t1 = _time.perf_counter()
+    criterion: Any = MaxRuntime(max(0.01, time_limit_s - build_s))
+    if max_iterations is not None:
+        criterion = MultipleCriteria([criterion, MaxIterations(max_iterations)])
     res = pyvrp.solve(
         data,
-        MaxRuntime(max(0.01, time_limit_s - build_s)),
+        criterion,
         seed=seed,
         collect_stats=False,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
 import time as _time
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from routing.validate import InvalidPlan, schedule, violations
 
 #: Portfolio, one entry per worker (process). Chosen by measurement (docs/routing.md).
 DEFAULT_PORTFOLIO: tuple[OrtoolsConfig, ...] = (
+    OrtoolsConfig("PATH_CHEAPEST_ARC", "GUIDED_LOCAL_SEARCH"),
     OrtoolsConfig("SAVINGS", "GUIDED_LOCAL_SEARCH"),
     OrtoolsConfig("PARALLEL_CHEAPEST_INSERTION", "GUIDED_LOCAL_SEARCH"),
 )
@@ -36,15 +38,48 @@ class Infeasible(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Job:
-    config: OrtoolsConfig
+    config: OrtoolsConfig | None  # None: PyVRP
+    seed: int = 1
 
 
 def _run(
     job: _Job, c: Compiled, time_limit_s: float, solution_limit: int | None
 ) -> RawResult:
+    if job.config is None:
+        from routing import _pyvrp
+
+        iterations = None if solution_limit is None else 20 * solution_limit
+        return _pyvrp.solve(
+            c, time_limit_s=time_limit_s, seed=job.seed, max_iterations=iterations
+        )
     return _ortools.solve(
         c, time_limit_s=time_limit_s, solution_limit=solution_limit, config=job.config
     )
+
+
+def _jobs(
+    c: Compiled,
+    workers: int,
+    portfolio: Sequence[OrtoolsConfig],
+    race: bool,
+    seed: int,
+) -> list[_Job]:
+    """OR-Tools first; PyVRP on the second worker when it can model the problem."""
+    jobs = [_Job(portfolio[0])]
+    rest = list(portfolio[1:])
+    if workers >= 2 and race and _pyvrp_usable(c):
+        jobs.append(_Job(None, seed))
+    while len(jobs) < workers and rest:
+        jobs.append(_Job(rest.pop(0)))
+    return jobs
+
+
+def _pyvrp_usable(c: Compiled) -> bool:
+    if importlib.util.find_spec("pyvrp") is None:
+        return False
+    from routing import _pyvrp
+
+    return _pyvrp.can_model(c)
 
 
 def _key(plan: Plan) -> tuple[int, float]:
@@ -59,21 +94,25 @@ def solve(
     provider: MatrixProvider | None = None,
     workers: int = 2,
     portfolio: Sequence[OrtoolsConfig] = DEFAULT_PORTFOLIO,
+    race: bool = True,
+    seed: int = 1,
     strict: bool = False,
 ) -> Plan:
     """Plan the day within ``time_limit_s`` seconds of wall-clock time.
 
-    Runs ``workers`` OR-Tools configurations of ``portfolio`` in parallel processes
-    and keeps the best plan that passes the independent validator. With
-    ``solution_limit`` each run stops after that many solutions (deterministic; the
-    time limit stays as a safety cap). Unserved stops are listed with a reason; with
-    ``strict`` an unserved required stop raises ``Infeasible``.
+    Runs up to ``workers`` engines in parallel processes and keeps the best plan
+    that passes the independent validator: OR-Tools with ``portfolio[0]``, then (with
+    ``race``) PyVRP if installed and able to model the problem (one window per
+    stop), then the other portfolio entries. With ``solution_limit`` OR-Tools stops
+    after that many solutions and PyVRP after 20 × that many iterations
+    (deterministic; the time limit stays as a safety cap). Unserved stops are listed
+    with a reason; with ``strict`` an unserved required stop raises ``Infeasible``.
     """
     t0 = _time.perf_counter()
     c = compile_problem(problem, provider)
     compile_s = _time.perf_counter() - t0
     budget = max(0.05, time_limit_s - compile_s)
-    jobs = [_Job(cfg) for cfg in list(portfolio)[: max(1, workers)]]
+    jobs = _jobs(c, workers, portfolio, race, seed)
     results: list[RawResult] = []
     if len(jobs) == 1 or not any(
         n not in c.excluded for n in range(c.n_depots, c.n_nodes)
@@ -97,7 +136,7 @@ def solve(
         if res.orders is None:
             continue
         stats = Stats(
-            engine="ortools",
+            engine="pyvrp" if res.strategy.startswith("pyvrp") else "ortools",
             strategy=res.strategy,
             status=res.status,
             build_s=round(compile_s + res.build_s, 4),
