@@ -45,6 +45,7 @@ class RawResult:
     solve_s: float
     strategy: str
     first_solution_s: float | None = None
+    starts: list[int | None] | None = None  # departure time per vehicle
 
 
 def _sub(mat: Sequence[Sequence[int]], nodes: Sequence[int], full: bool) -> list[Any]:
@@ -66,17 +67,18 @@ def solve(
     cfg = config or OrtoolsConfig()
     t0 = _time.perf_counter()
     p = c.problem
-    nodes = list(range(c.n_depots)) + [
-        n for n in range(c.n_depots, c.n_nodes) if n not in c.excluded
-    ]
+    # Only depots some vehicle uses: any other node would be a mandatory visit.
+    used = sorted(set(c.vehicle_start) | set(c.vehicle_end))
+    nd = len(used)
+    nodes = used + [n for n in range(c.n_depots, c.n_nodes) if n not in c.excluded]
     full = len(nodes) == c.n_nodes
     local = {n: i for i, n in enumerate(nodes)}
     nv = len(p.vehicles)
     manager = pywrapcp.RoutingIndexManager(
         len(nodes),
         nv,
-        [c.vehicle_start[v] for v in range(nv)],
-        [c.vehicle_end[v] for v in range(nv)],
+        [local[c.vehicle_start[v]] for v in range(nv)],
+        [local[c.vehicle_end[v]] for v in range(nv)],
     )
     model = pywrapcp.RoutingModel(manager)
     dist = _sub(c.distance, nodes, full)
@@ -112,7 +114,7 @@ def solve(
     )
     tdim = model.GetDimensionOrDie("time")
     for i, n in enumerate(nodes):
-        if i < c.n_depots:
+        if i < nd:
             continue
         wins = c.windows[n]
         var = tdim.CumulVar(manager.NodeToIndex(i))
@@ -165,7 +167,7 @@ def solve(
         (round(v.cost_per_hour * COST_SCALE / 3600.0) for v in p.vehicles), default=0
     )
     big = cfg.required_penalty_factor * (arc_max + fixed_max + span_max * horizon + 1)
-    for i in range(c.n_depots, len(nodes)):
+    for i in range(nd, len(nodes)):
         stop = p.stops[nodes[i] - c.n_depots]
         pen = big if stop.required else round(stop.penalty * COST_SCALE)
         model.AddDisjunction([manager.NodeToIndex(i)], pen)
@@ -209,7 +211,9 @@ def solve(
     if sol is None:
         return RawResult(None, status, 0, build_s, solve_s, cfg.name)
     orders: list[list[int]] = []
+    starts: list[int | None] = []
     for v in range(nv):
+        starts.append(sol.Min(tdim.CumulVar(model.Start(v))))
         idx = sol.Value(model.NextVar(model.Start(v)))
         route: list[int] = []
         while not model.IsEnd(idx):
@@ -224,4 +228,5 @@ def solve(
         solve_s,
         cfg.name,
         first_at[0] if first_at else None,
+        starts,
     )

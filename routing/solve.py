@@ -144,7 +144,7 @@ def solve(
             objective=res.objective,
             extra={"first_solution_s": res.first_solution_s},
         )
-        plan = schedule(c, res.orders, stats)
+        plan = schedule(c, res.orders, stats, starts=res.starts)
         found = violations(c, plan)
         if found:
             problems.extend(f"{res.strategy}: {v}" for v in found)

@@ -33,27 +33,24 @@ class _Timed:
     wait: int
 
 
-def _schedule_times(
-    c: Compiled, v: int, nodes: Sequence[int]
-) -> tuple[int, list[_Timed], int]:
-    """Earliest-start schedule, then the start delayed to cut waiting.
-
-    Returns (leave depot, visits, back at depot); infeasible windows are kept as late
-    arrivals so the validator reports them.
-    """
+def _from(
+    c: Compiled, v: int, nodes: Sequence[int], leave: int
+) -> tuple[int, list[_Timed], int, bool]:
+    """Earliest-start schedule leaving at ``leave``, then the departure delayed to
+    cut waiting. Returns (leave, visits, back, feasible)."""
     tm = c.travel[c.vehicle_travel[v]]
-    lo, _hi = c.vehicle_window[v]
-    prev, t = c.vehicle_start[v], lo
+    hi = c.vehicle_window[v][1]
+    prev, t, ok = c.vehicle_start[v], leave, True
     timed: list[_Timed] = []
     for n in nodes:
         arr = t + tm[prev][n]
         s = earliest_start(c.windows[n], arr)
+        ok = ok and s is not None
         start = arr if s is None else s
         timed.append(_Timed(start, start + c.service[n], start - arr))
         prev, t = n, start + c.service[n]
     back = t + tm[prev][c.vehicle_end[v]]
     # Delay the departure by delta: shift at visit i = max(0, delta - waits so far).
-    hi = c.vehicle_window[v][1]
     waited = 0
     delta = sum(x.wait for x in timed)
     for n, x in zip(nodes, timed, strict=True):
@@ -69,7 +66,35 @@ def _schedule_times(
         waited += x.wait
         out.append(_Timed(x.arrival + shift, x.departure + shift, wait_left))
     back += max(0, delta - waited)
-    return lo + delta, out, back
+    return leave + delta, out, back, ok and back <= hi
+
+
+def _schedule_times(
+    c: Compiled, v: int, nodes: Sequence[int], hint: int | None = None
+) -> tuple[int, list[_Timed], int]:
+    """The shortest feasible schedule among candidate departures: the shift start,
+    the engine's own departure (``hint``) and, with several windows, departures that
+    reach a visit exactly at one of its window starts. Infeasible arrivals are kept
+    (late) so the validator reports them."""
+    lo = c.vehicle_window[v][0]
+    cands = {lo} if hint is None else {lo, max(lo, hint)}
+    if any(len(c.windows[n]) > 1 for n in nodes):
+        tm = c.travel[c.vehicle_travel[v]]
+        prev, offset = c.vehicle_start[v], 0
+        for n in nodes:
+            offset += tm[prev][n]
+            cands.update(a - offset for a, _b in c.windows[n] if a - offset > lo)
+            offset += c.service[n]
+            prev = n
+    best: tuple[bool, int, int] | None = None
+    result: tuple[int, list[_Timed], int] | None = None
+    for t in sorted(cands):
+        leave, timed, back, ok = _from(c, v, nodes, t)
+        key = (not ok, back - leave, leave)
+        if best is None or key < best:
+            best, result = key, (leave, timed, back)
+    assert result is not None
+    return result
 
 
 def schedule(
@@ -77,8 +102,10 @@ def schedule(
     orders: Sequence[Sequence[int]],
     stats: Stats,
     dropped_reason: Reason = Reason.NO_CAPACITY,
+    starts: Sequence[int | None] | None = None,
 ) -> Plan:
-    """Build a plan from each vehicle's visiting order (stop nodes; empty = unused)."""
+    """Build a plan from each vehicle's visiting order (stop nodes; empty = unused);
+    ``starts`` are the engine's departure times, used as a scheduling hint."""
     p = c.problem
     routes: list[Route] = []
     served: set[int] = set()
@@ -86,7 +113,9 @@ def schedule(
         if not nodes:
             continue
         veh = p.vehicles[v]
-        leave, timed, back = _schedule_times(c, v, nodes)
+        leave, timed, back = _schedule_times(
+            c, v, nodes, None if starts is None else starts[v]
+        )
         load = sum(c.delivery[n] for n in nodes)
         load_start = load
         prev, dist = c.vehicle_start[v], 0
