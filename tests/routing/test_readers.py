@@ -68,7 +68,8 @@ PROBLEM_JSON = {
     "day": "2026-03-11",
     "timezone": "Europe/Paris",
     "depots": [
-        {"id": "atelier", "lat": 45.7578, "lon": 4.832, "opens": "07:30", "closes": "18:00"}
+        {"id": "atelier", "lat": 45.7578, "lon": 4.832,
+         "opens": "07:30", "closes": "18:00"}
     ],
     "vehicles": [
         {"id": "van-1", "kind": "van", "start_depot": "atelier", "capacity": 40,
@@ -132,7 +133,9 @@ def test_cli_json_format(tmp_path: Path) -> None:
     data = _cli(
         str(f), "--format", "json", "--time-limit", "1", "--solution-limit", "20"
     )
-    served = [x for r in data["routes"] for x in r]  # type: ignore[union-attr]
+    routes = data["routes"]
+    assert isinstance(routes, list)
+    served = [x for r in routes for x in r]
     assert "0690001A" in served
     stats = data["stats"]
     assert isinstance(stats, dict)
