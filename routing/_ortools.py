@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from routing.model import COST_SCALE, Compiled
@@ -48,10 +49,9 @@ class RawResult:
     starts: list[int | None] | None = None  # departure time per vehicle
 
 
-def _sub(mat: Sequence[Sequence[int]], nodes: Sequence[int], full: bool) -> list[Any]:
-    if full:
-        return [list(row) for row in mat]
-    return [[mat[a][b] for b in nodes] for a in nodes]
+def _sub(mat: Sequence[Sequence[int]], nodes: Sequence[int], full: bool) -> Any:
+    arr = np.asarray(mat, dtype=np.int64)
+    return arr if full else arr[np.ix_(nodes, nodes)]
 
 
 def solve(
@@ -89,9 +89,9 @@ def solve(
     for v, veh in enumerate(p.vehicles):
         factor = veh.cost_per_km * COST_SCALE / 1000.0
         if factor not in by_factor:
-            mat = [[round(d * factor) for d in row] for row in dist]
-            arc_max = max(arc_max, max(max(row) for row in mat))
-            by_factor[factor] = model.RegisterTransitMatrix(mat)
+            mat = np.rint(dist * factor).astype(np.int64)
+            arc_max = max(arc_max, int(mat.max()))
+            by_factor[factor] = model.RegisterTransitMatrix(mat.tolist())
         model.SetArcCostEvaluatorOfVehicle(by_factor[factor], v)
         if veh.fixed_cost:
             model.SetFixedCostOfVehicle(round(veh.fixed_cost * COST_SCALE), v)
@@ -99,12 +99,11 @@ def solve(
 
     # Time: service at the origin + travel, one native matrix per travel matrix.
     horizon = max(hi for _lo, hi in c.vehicle_window) + 1
-    service = [c.service[n] for n in nodes]
+    service = np.asarray([c.service[n] for n in nodes], dtype=np.int64)
     time_cb: dict[int, int] = {}
     for k in sorted(set(c.vehicle_travel)):
-        tm = _sub(c.travel[k], nodes, full)
-        mat = [[service[i] + t for t in row] for i, row in enumerate(tm)]
-        time_cb[k] = model.RegisterTransitMatrix(mat)
+        mat = _sub(c.travel[k], nodes, full) + service[:, None]
+        time_cb[k] = model.RegisterTransitMatrix(mat.tolist())
     model.AddDimensionWithVehicleTransits(
         [time_cb[c.vehicle_travel[v]] for v in range(nv)],
         horizon,
@@ -155,7 +154,7 @@ def solve(
             solver.Add(ldim.CumulVar(model.Start(v)) == ddim.CumulVar(model.End(v)))
 
     if any(veh.max_distance_m is not None for veh in p.vehicles):
-        cb_dist = model.RegisterTransitMatrix(dist)
+        cb_dist = model.RegisterTransitMatrix(dist.tolist())
         limits = [
             veh.max_distance_m if veh.max_distance_m is not None else 10**12
             for veh in p.vehicles

@@ -8,6 +8,8 @@ import urllib.request
 from collections.abc import Callable, Collection, Sequence
 from typing import Protocol
 
+import numpy as np
+
 from routing.problem import Location, Matrices
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -45,12 +47,16 @@ class Haversine:
         locations: Sequence[Location],
         profiles: Collection[str],  # noqa: ARG002 - speeds give durations
     ) -> Matrices:
-        n = len(locations)
-        dist = [[0] * n for _ in range(n)]
-        for i in range(n):
-            for j in range(i + 1, n):
-                d = round(haversine_m(locations[i], locations[j]) * self.detour)
-                dist[i][j] = dist[j][i] = d
+        lat = np.radians(np.array([loc.lat for loc in locations], dtype=np.float64))
+        lon = np.radians(np.array([loc.lon for loc in locations], dtype=np.float64))
+        dlat = lat[None, :] - lat[:, None]
+        dlon = lon[None, :] - lon[:, None]
+        h = (
+            np.sin(dlat / 2) ** 2
+            + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
+        )
+        d = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+        dist: list[list[int]] = np.rint(d * self.detour).astype(np.int64).tolist()
         return Matrices(distance_m=dist)
 
 

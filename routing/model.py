@@ -7,9 +7,10 @@ adapters and by the validator (neither changes it).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from routing.matrix import Haversine, MatrixProvider
 from routing.plan import Reason
@@ -82,8 +83,9 @@ def matrices_for(problem: Problem, provider: MatrixProvider | None) -> Matrices:
 
 
 def _speed_matrix(dist: Sequence[Sequence[int]], kmh: float) -> list[list[int]]:
-    ms = kmh / 3.6
-    return [[math.ceil(d / ms) for d in row] for row in dist]
+    arr = np.asarray(dist, dtype=np.float64)
+    out: list[list[int]] = np.ceil(arr * (3.6 / kmh) - 1e-9).astype(np.int64).tolist()
+    return out
 
 
 def compile_problem(
