@@ -216,3 +216,38 @@ def test_empty_problem() -> None:
     plan = solve(p, **FAST)  # type: ignore[arg-type]
     assert plan.routes == ()
     assert plan.cost == 0
+
+
+def test_pyvrp_engine_plans_pass_the_same_validator(four_stops: Problem) -> None:
+    pytest.importorskip("pyvrp")
+    from routing import _pyvrp
+    from routing.plan import Stats
+    from routing.validate import schedule
+
+    collect = Stop("c", 6, StopKind.COLLECTION, Location(45.765, 4.845))
+    p = replace(four_stops, stops=(*four_stops.stops, collect))
+    c = compile_problem(p)
+    assert _pyvrp.can_model(c) is False  # school-3 has two windows
+    single = replace(p, stops=tuple(s for s in p.stops if s.id != "school-3"))
+    c = compile_problem(single)
+    assert _pyvrp.can_model(c)
+    res = _pyvrp.solve(c, time_limit_s=2.0, max_iterations=200)
+    assert res.orders is not None
+    plan = schedule(c, res.orders, Stats("pyvrp", "", "", 0, 0, 0))
+    check(c, plan)
+    assert plan.unserved == ()
+
+
+def test_race_is_deterministic_in_solution_limit_mode(four_stops: Problem) -> None:
+    pytest.importorskip("pyvrp")
+    single = replace(
+        four_stops, stops=tuple(s for s in four_stops.stops if s.id != "school-3")
+    )
+    runs = [
+        solve(single, time_limit_s=5.0, solution_limit=20, workers=2) for _ in range(2)
+    ]
+    assert {r.stats.extra["runs"][1]["strategy"] for r in runs} == {"pyvrp-ils"}
+    assert runs[0].cost == runs[1].cost
+    assert [v.stop_id for v in runs[0].routes[0].visits] == [
+        v.stop_id for v in runs[1].routes[0].visits
+    ]
