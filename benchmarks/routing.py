@@ -149,10 +149,13 @@ def school_day(n: int, seed: int = 1, depots: int = 2) -> Problem:
                 service_per_device_s=60,
             )
         )
-    # Fleet per depot: about 1.1 × the demand of its nearest schools.
+    # Fleet per depot, from the demand of its nearest schools: vans for 1.1 × all of
+    # it plus one (single trips: 9-30-device schools pack badly into 40), and cargo
+    # bikes for a quarter of the small (<= 8) schools' demand.
     from routing.matrix import haversine_m
 
     demand = [0] * depots
+    small = [0] * depots
     for s in stops:
         assert s.location is not None
         k = min(
@@ -160,11 +163,11 @@ def school_day(n: int, seed: int = 1, depots: int = 2) -> Problem:
             key=lambda j: haversine_m(s.location, dep[j].location),  # type: ignore[arg-type]
         )
         demand[k] += s.devices
+        small[k] += s.devices if s.devices <= 8 else 0
     vehicles = []
     for k in range(depots):
-        cap = 1.1 * demand[k]
-        vans = math.ceil(0.8 * cap / 40)
-        bikes = math.ceil(0.2 * cap / 8)
+        vans = math.ceil(1.1 * demand[k] / 40) + 1
+        bikes = math.ceil(0.25 * small[k] / 8)
         for j in range(vans):
             vehicles.append(
                 Vehicle(
