@@ -111,7 +111,8 @@ def solve(
     t0 = _time.perf_counter()
     c = compile_problem(problem, provider)
     compile_s = _time.perf_counter() - t0
-    budget = max(0.05, time_limit_s - compile_s)
+    # Keep a little time for forking, scheduling and validating the plans.
+    budget = max(0.05, time_limit_s - compile_s - (0.05 + 0.01 * time_limit_s))
     jobs = _jobs(c, workers, portfolio, race, seed)
     results: list[RawResult] = []
     if len(jobs) == 1 or not any(
