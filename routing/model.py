@@ -171,7 +171,7 @@ def _exclusion(c: Compiled, node: int) -> Reason | None:
         return Reason.NO_WINDOW
     load = max(c.delivery[node], c.pickup[node])
     vehicles = c.problem.vehicles
-    if not any(load <= v.capacity for v in vehicles):
+    if vehicles and not any(load <= v.capacity for v in vehicles):
         return Reason.TOO_BIG
     for v, veh in enumerate(vehicles):
         if load > veh.capacity:

@@ -115,9 +115,13 @@ def solve(
     budget = max(0.05, time_limit_s - compile_s - (0.05 + 0.01 * time_limit_s))
     jobs = _jobs(c, workers, portfolio, race, seed)
     results: list[RawResult] = []
-    if len(jobs) == 1 or not any(
-        n not in c.excluded for n in range(c.n_depots, c.n_nodes)
+    tried: list[dict[str, object]] = []
+    if not problem.vehicles or all(
+        n in c.excluded for n in range(c.n_depots, c.n_nodes)
     ):
+        empty: list[list[int]] = [[] for _ in problem.vehicles]
+        results.append(RawResult(empty, "NOTHING_TO_ROUTE", 0, 0.0, 0.0, "none"))
+    elif len(jobs) == 1:
         results.append(_run(jobs[0], c, budget, solution_limit))
     else:
         ctx = multiprocessing.get_context("fork")
@@ -126,10 +130,14 @@ def solve(
                 pool.submit(_run, job, c, budget, solution_limit) for job in jobs[1:]
             ]
             results.append(_run(jobs[0], c, budget, solution_limit))
-            results.extend(f.result() for f in futures)
+            for job, f in zip(jobs[1:], futures, strict=True):
+                try:
+                    results.append(f.result())
+                except Exception as exc:  # a racer failing must not lose our plan
+                    name = job.config.name if job.config else "pyvrp-ils"
+                    tried.append({"strategy": name, "status": f"ERROR {exc!r}"})
     best: Plan | None = None
     problems: list[str] = []
-    tried: list[dict[str, object]] = []
     for res in results:
         tried.append(
             {"strategy": res.strategy, "status": res.status, "objective": res.objective}

@@ -251,3 +251,11 @@ def test_race_is_deterministic_in_solution_limit_mode(four_stops: Problem) -> No
     assert [v.stop_id for v in runs[0].routes[0].visits] == [
         v.stop_id for v in runs[1].routes[0].visits
     ]
+
+
+def test_no_vehicles_reports_every_stop(four_stops: Problem) -> None:
+    p = replace(four_stops, vehicles=())
+    plan = solve(p, **FAST)  # type: ignore[arg-type]
+    assert plan.routes == ()
+    assert {u.reason for u in plan.unserved} == {Reason.UNREACHABLE}
+    assert len(plan.unserved) == len(p.stops)
