@@ -60,7 +60,6 @@ def solve(
     time_limit_s: float,
     solution_limit: int | None = None,
     config: OrtoolsConfig | None = None,
-    initial: Sequence[Sequence[int]] | None = None,
     log_search: bool = False,
 ) -> RawResult:
     """Build and solve the routing model; excluded stops are left out of it."""
@@ -194,17 +193,7 @@ def solve(
             first_at.append(_time.perf_counter() - t1)
 
     model.AddAtSolutionCallback(on_solution)
-    if initial is not None:
-        model.CloseModelWithParameters(params)
-        routes = [[local[n] for n in r if n in local] for r in initial]
-        assignment = model.ReadAssignmentFromRoutes(routes, True)
-        sol = (
-            model.SolveFromAssignmentWithParameters(assignment, params)
-            if assignment is not None
-            else model.SolveWithParameters(params)
-        )
-    else:
-        sol = model.SolveWithParameters(params)
+    sol = model.SolveWithParameters(params)
     solve_s = _time.perf_counter() - t1
     status = _STATUS.get(model.status(), str(model.status()))
     if sol is None:
