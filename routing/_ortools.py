@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from routing.model import COST_SCALE, Compiled
+from routing.model import COST_SCALE, Compiled, RawResult
 
 _STATUS = {v: k for k, v in routing_enums_pb2.RoutingSearchStatus.Value.items()}
 
@@ -33,20 +33,6 @@ class OrtoolsConfig:
     def name(self) -> str:
         """Short label for stats."""
         return f"{self.first_solution}+{self.metaheuristic}"
-
-
-@dataclass(frozen=True, slots=True)
-class RawResult:
-    """Visiting orders (stop nodes per vehicle) and search figures."""
-
-    orders: list[list[int]] | None
-    status: str
-    objective: int
-    build_s: float
-    solve_s: float
-    strategy: str
-    first_solution_s: float | None = None
-    starts: list[int | None] | None = None  # departure time per vehicle
 
 
 def _sub(mat: Sequence[Sequence[int]], nodes: Sequence[int], full: bool) -> Any:

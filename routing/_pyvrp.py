@@ -10,8 +10,7 @@ import time as _time
 from collections import defaultdict
 from typing import Any
 
-from routing._ortools import RawResult
-from routing.model import Compiled
+from routing.model import Compiled, RawResult
 
 INF = 2**62
 

@@ -197,3 +197,17 @@ def _exclusion(c: Compiled, node: int) -> Reason | None:
             continue
         return None
     return Reason.UNREACHABLE
+
+
+@dataclass(frozen=True, slots=True)
+class RawResult:
+    """Visiting orders (stop nodes per vehicle) and search figures."""
+
+    orders: list[list[int]] | None
+    status: str
+    objective: int
+    build_s: float
+    solve_s: float
+    strategy: str
+    first_solution_s: float | None = None
+    starts: list[int | None] | None = None  # departure time per vehicle

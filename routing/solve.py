@@ -10,9 +10,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 from routing import _ortools
-from routing._ortools import OrtoolsConfig, RawResult
+from routing._ortools import OrtoolsConfig
 from routing.matrix import MatrixProvider
-from routing.model import Compiled, compile_problem
+from routing.model import Compiled, RawResult, compile_problem
 from routing.plan import Plan, Stats
 from routing.problem import Problem
 from routing.validate import InvalidPlan, schedule, violations
