@@ -7,6 +7,7 @@ cheapest distance cost is 1 per metre (PyVRP's penalties dislike huge units).
 from __future__ import annotations
 
 import time as _time
+import warnings
 from collections import defaultdict
 from typing import Any
 
@@ -112,12 +113,10 @@ def solve(
     criterion: Any = MaxRuntime(max(0.01, time_limit_s - build_s))
     if max_iterations is not None:
         criterion = MultipleCriteria([criterion, MaxIterations(max_iterations)])
-    res = pyvrp.solve(
-        data,
-        criterion,
-        seed=seed,
-        collect_stats=False,
-    )
+    with warnings.catch_warnings():
+        # PenaltyBoundWarning is advice about PyVRP's penalty tuning, not an error.
+        warnings.simplefilter("ignore")
+        res = pyvrp.solve(data, criterion, seed=seed, collect_stats=False)
     solve_s = _time.perf_counter() - t1
     best = res.best
     status = "FEASIBLE" if best.is_feasible() else "INFEASIBLE"
