@@ -17,12 +17,10 @@ INF = 2**62
 
 
 def can_model(c: Compiled) -> bool:
-    """PyVRP handles a single time window per stop."""
-    return all(
-        len(c.windows[n]) == 1
-        for n in range(c.n_depots, c.n_nodes)
-        if n not in c.excluded
-    )
+    """Whether PyVRP can take this problem: every stop here maps onto PyVRP clients
+    (several windows become a mutually exclusive client group)."""
+    del c
+    return True
 
 
 def solve(
@@ -51,22 +49,38 @@ def solve(
         pyvrp.Depot(i, tw_early=c.windows[i][0][0], tw_late=c.windows[i][0][1])
         for i in range(c.n_depots)
     ]
-    clients = []
+    clients: list[Any] = []
+    client_node: list[int] = []
+    client_groups: list[Any] = []
     for n in nodes[c.n_depots :]:
         stop = p.stops[n - c.n_depots]
-        (early, late) = c.windows[n][0]
-        clients.append(
-            pyvrp.Client(
-                idx[n],
-                delivery=[c.delivery[n]],
-                pickup=[c.pickup[n]],
-                service_duration=c.service[n],
-                tw_early=early,
-                tw_late=late,
-                prize=0 if stop.required else round(stop.penalty / unit),
-                required=stop.required,
+        prize = 0 if stop.required else round(stop.penalty / unit)
+        wins = c.windows[n]
+        group = None
+        if len(wins) > 1:
+            # One client per window; exactly one of them is visited.
+            group = len(client_groups)
+            client_groups.append(
+                pyvrp.ClientGroup(
+                    list(range(len(clients), len(clients) + len(wins))),
+                    required=stop.required,
+                )
             )
-        )
+        for early, late in wins:
+            clients.append(
+                pyvrp.Client(
+                    idx[n],
+                    delivery=[c.delivery[n]],
+                    pickup=[c.pickup[n]],
+                    service_duration=c.service[n],
+                    tw_early=early,
+                    tw_late=late,
+                    prize=prize,
+                    required=stop.required and group is None,
+                    group=group,
+                )
+            )
+            client_node.append(n)
     groups: dict[tuple[object, ...], list[int]] = defaultdict(list)
     for v, veh in enumerate(p.vehicles):
         key = (
@@ -106,7 +120,7 @@ def solve(
         np.asarray(t, dtype=np.int64)[np.ix_(nodes, nodes)] for t in c.travel
     ]
     data = pyvrp.ProblemData(
-        locations, clients, depots, types, [dist] * len(durs), durs
+        locations, clients, depots, types, [dist] * len(durs), durs, client_groups
     )
     build_s = _time.perf_counter() - t0
     t1 = _time.perf_counter()
@@ -126,5 +140,5 @@ def solve(
     free = [list(m) for m in members]
     for route in best.routes():
         v = free[route.vehicle_type()].pop(0)
-        orders[v] = [nodes[c.n_depots + a.idx] for a in route if a.is_client()]
+        orders[v] = [client_node[a.idx] for a in route if a.is_client()]
     return RawResult(orders, status, int(res.cost()), build_s, solve_s, "pyvrp-ils")

@@ -102,9 +102,9 @@ def solve(
 
     Runs up to ``workers`` engines in parallel processes and keeps the best plan
     that passes the independent validator: OR-Tools with ``portfolio[0]``, then (with
-    ``race``) PyVRP if installed and able to model the problem (one window per
-    stop), then the other portfolio entries. With ``solution_limit`` OR-Tools stops
-    after that many solutions and PyVRP after 20 × that many iterations
+    ``race``) PyVRP if installed, then the other portfolio entries. With
+    ``solution_limit`` OR-Tools stops after that many solutions and PyVRP after 20 ×
+    that many iterations
     (deterministic; the time limit stays as a safety cap). Unserved stops are listed
     with a reason; with ``strict`` an unserved required stop raises ``Infeasible``.
     """

@@ -226,25 +226,50 @@ def test_pyvrp_engine_plans_pass_the_same_validator(four_stops: Problem) -> None
 
     collect = Stop("c", 6, StopKind.COLLECTION, Location(45.765, 4.845))
     p = replace(four_stops, stops=(*four_stops.stops, collect))
-    c = compile_problem(p)
-    assert _pyvrp.can_model(c) is False  # school-3 has two windows
-    single = replace(p, stops=tuple(s for s in p.stops if s.id != "school-3"))
-    c = compile_problem(single)
+    c = compile_problem(p)  # school-3 has two windows: a PyVRP client group
     assert _pyvrp.can_model(c)
     res = _pyvrp.solve(c, time_limit_s=2.0, max_iterations=200)
     assert res.orders is not None
     plan = schedule(c, res.orders, Stats("pyvrp", "", "", 0, 0, 0))
     check(c, plan)
     assert plan.unserved == ()
+    assert sum(len(r.visits) for r in plan.routes) == len(p.stops)
+
+
+def test_pyvrp_multi_window_picks_one_window() -> None:
+    pytest.importorskip("pyvrp")
+    from routing import _pyvrp
+    from routing.plan import Stats
+    from routing.validate import schedule
+
+    # Only the afternoon window of "a" fits after "b" (afternoon only, 10 min away).
+    wins = (TimeWindow(time(8), time(8, 5)), TimeWindow(time(15), time(15, 30)))
+    p = Problem(
+        depots=(Depot("w", WORKSHOP),),
+        vehicles=(Vehicle("v", "w", 10, shift_start=time(13)),),
+        stops=(
+            Stop("a", 1, location=Location(45.76, 4.84), windows=wins),
+            Stop("b", 1, location=Location(45.77, 4.84),
+                 windows=(TimeWindow(time(14), time(14, 30)),)),
+            Stop("opt", 1, location=Location(45.75, 4.83), windows=wins,
+                 required=False, penalty=0.001),
+        ),
+    )  # fmt: skip
+    c = compile_problem(p)
+    res = _pyvrp.solve(c, time_limit_s=2.0, max_iterations=200)
+    assert res.orders is not None
+    plan = schedule(c, res.orders, Stats("pyvrp", "", "", 0, 0, 0))
+    check(c, plan)
+    assert [v.stop_id for v in plan.routes[0].visits] == ["b", "a"]
+    assert plan.routes[0].visits[1].arrival.time() >= time(15)
+    assert [u.stop_id for u in plan.unserved] == ["opt"]
 
 
 def test_race_is_deterministic_in_solution_limit_mode(four_stops: Problem) -> None:
     pytest.importorskip("pyvrp")
-    single = replace(
-        four_stops, stops=tuple(s for s in four_stops.stops if s.id != "school-3")
-    )
     runs = [
-        solve(single, time_limit_s=5.0, solution_limit=20, workers=2) for _ in range(2)
+        solve(four_stops, time_limit_s=5.0, solution_limit=20, workers=2)
+        for _ in range(2)
     ]
     assert {r.stats.extra["runs"][1]["strategy"] for r in runs} == {"pyvrp-ils"}
     assert runs[0].cost == runs[1].cost
