@@ -36,7 +36,6 @@ SOLOMON_SCALE = 1000
 
 def _benchmark_problem(
     name: str,
-    coords: list[tuple[float, float]],
     dist: list[list[int]],
     travel: list[list[int]],
     demand: list[int],
@@ -47,7 +46,6 @@ def _benchmark_problem(
     scale: int,
 ) -> Problem:
     """Depot at node 0; stop ids are the customer numbers 1..n."""
-    del coords
     h0, h1 = windows[0] if windows else (0, 10**9)
     depot = Depot("0", opens=h0, closes=h1)
     vehicles = tuple(
@@ -101,7 +99,7 @@ def read_solomon(path: str | Path, *, fleet: int | None = None) -> Problem:
     dist = [[round(x) for x in row] for row in euc]
     travel = [[math.ceil(x - 1e-9) for x in row] for row in euc]
     return _benchmark_problem(
-        name, coords, dist, travel, demand, windows, service, capacity,
+        name, dist, travel, demand, windows, service, capacity,
         fleet if fleet is not None else n_veh, s,
     )  # fmt: skip
 
@@ -165,7 +163,7 @@ def read_vrplib(path: str | Path, *, fleet: int | None = None) -> Problem:
             fleet = math.ceil(1.25 * k)
     capacity = int(header["CAPACITY"])
     return _benchmark_problem(
-        name, coords, dist, dist, demand, windows, service, capacity, fleet, scale
+        name, dist, dist, demand, windows, service, capacity, fleet, scale
     )
 
 
