@@ -85,21 +85,7 @@ def running_server(
     env: dict[str, str], *, extra_args: Sequence[str] = (), timeout: float = 60
 ) -> Iterator[Server]:
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "banques.cli",
-            "serve",
-            "--port",
-            str(port),
-            *extra_args,
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = spawn_server(env, port=port, extra_args=extra_args)
     server = Server(process, f"http://127.0.0.1:{port}")
     try:
         wait_healthy(server.base_url, process, timeout)

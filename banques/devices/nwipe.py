@@ -35,11 +35,12 @@ class NwipeReport:
 
     @property
     def succeeded(self) -> bool:
-        return (
-            self.status.strip().lower() in SUCCESS
-            and self.pass_errors == 0
-            and self.verify_errors == 0
-        )
+        return wipe_succeeded(self.status, self.pass_errors, self.verify_errors)
+
+
+def wipe_succeeded(status: str, pass_errors: int, verify_errors: int) -> bool:
+    """A report proves an erasure when it says so and counted no error."""
+    return status.strip().lower() in SUCCESS and pass_errors == 0 and verify_errors == 0
 
 
 def _section(data: dict[str, Any], name: str) -> dict[str, Any]:

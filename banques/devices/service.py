@@ -1133,18 +1133,9 @@ def _check_erasure(
                 f"Le rapport {report.filename} concerne le support "
                 f"{report.medium_serial}, pas {record.medium_serial}.",
             )
-        if not nwipe.NwipeReport(
-            report.software,
-            report.software_version,
-            report.medium_model,
-            report.medium_serial,
-            report.size_bytes,
-            report.status,
-            report.pass_errors,
-            report.verify_errors,
-            report.started_at,
-            report.ended_at,
-        ).succeeded:
+        if not nwipe.wipe_succeeded(
+            report.status, report.pass_errors, report.verify_errors
+        ):
             raise _rejected(
                 422,
                 "erasure-failed",
