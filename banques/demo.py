@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -16,6 +18,7 @@ from banques.accounts.models import (
     Role,
     User,
 )
+from banques.accounts.permissions import Principal
 from banques.schools.models import PriorityEducation, School, SchoolKind
 
 DEFAULT_DEMO_PASSWORD = "demo-banques-2026"
@@ -204,6 +207,9 @@ def load_demo(session: Session, *, password: str = DEFAULT_DEMO_PASSWORD) -> Dem
         session.add(user)
         users.append(DemoUser(email, password, role.value, orgs[org_key].name))
     session.flush()
+    if created:
+        by_email = {u.email: u for u in session.exec(select(User))}
+        _demo_devices(session, lambda role: by_email[f"{role}@{EMAIL_DOMAIN}"])
     return DemoResult(
         bank=bank.name,
         created=created,
@@ -213,6 +219,79 @@ def load_demo(session: Session, *, password: str = DEFAULT_DEMO_PASSWORD) -> Dem
         ],
         users=users,
     )
+
+
+DEMO_DEVICES = [
+    ("laptop", "Lenovo", "ThinkPad T480"),
+    ("laptop", "Dell", "Latitude 5490"),
+    ("laptop", "HP", "EliteBook 840 G5"),
+    ("desktop", "HP", "ProDesk 600 G3"),
+    ("tablet", "Samsung", "Galaxy Tab A 10.1"),
+    ("laptop", "Lenovo", "ThinkPad L470"),
+    ("laptop", "Dell", "Latitude 7480"),
+    ("desktop", "Dell", "OptiPlex 7050"),
+    ("laptop", "Fujitsu", "Lifebook E548"),
+]
+
+
+def _demo_devices(session: Session, user_of: Callable[[str], User]) -> None:
+    """A few donated devices at the first steps of the chain (registered by the
+    éco-organisme, some collected, some received and diagnosed at the atelier)."""
+    from banques.accounts.service import principal_for
+    from banques.devices import service as devices
+    from banques.devices.lifecycle import State
+    from banques.devices.schemas import DeviceCreate, ScanIn
+
+    collector = principal_for(session, user_of("collector"))
+    technician = principal_for(session, user_of("technician"))
+    registered = devices.register_devices(
+        session,
+        collector,
+        [
+            DeviceCreate.model_validate(
+                {
+                    "category": c,
+                    "brand": b,
+                    "model": m,
+                    "serial": f"DEMO{i:05d}",
+                    "donation_ref": "DON-2026-001",
+                }
+            )
+            for i, (c, b, m) in enumerate(DEMO_DEVICES, start=1)
+        ],
+    )
+    steps: list[tuple[State, Principal, dict[str, object]]] = [
+        (State.collected, collector, {"collection_ref": "COL-2026-001"}),
+        (State.received, technician, {}),
+        (
+            State.diagnosed,
+            technician,
+            {
+                "cpu": "Intel Core i5",
+                "ram_gb": 8,
+                "storage_gb": 256,
+                "storage_type": "ssd",
+                "battery_health_pct": 80,
+                "reconditionable": True,
+                "media": [{"type": "ssd", "serial": "SSD-DEMO-0001"}],
+            },
+        ),
+    ]
+    start = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    for index, device in enumerate(registered):
+        for depth, (state, who, payload) in enumerate(steps[: index % 4]):
+            if state is State.diagnosed:
+                payload = payload | {
+                    "media": [{"type": "ssd", "serial": f"SSD-{device.serial}"}]
+                }
+            scan = ScanIn(
+                asset_tag=device.asset_tag,
+                to_state=state,
+                event_id=uuid.uuid4(),
+                occurred_at=start + timedelta(hours=index, minutes=10 * depth),
+                payload=payload,
+            )
+            devices.apply_scan(session, who, scan)
 
 
 def _get_or_add_org(

@@ -34,6 +34,14 @@ def test_demo_is_idempotent_and_prints_credentials(tmp_path: Path) -> None:
         "admin",
     }
     assert {u["password"] for u in first["users"]} == {"a-demo-password-1"}
+    from sqlalchemy import create_engine, text as sql
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    with engine.connect() as conn:
+        states = conn.execute(sql("SELECT state FROM device")).scalars().all()
+    engine.dispose()
+    assert len(states) == 9  # loaded once, not again on the second run
+    assert {"registered", "collected", "received", "diagnosed"} == set(states)
     text = banques_cli("demo", env=env).stdout
     assert "coordinator@lyon.demo.banques-solidaires.org" in text
 
