@@ -34,7 +34,8 @@ def test_demo_is_idempotent_and_prints_credentials(tmp_path: Path) -> None:
         "admin",
     }
     assert {u["password"] for u in first["users"]} == {"a-demo-password-1"}
-    from sqlalchemy import create_engine, text as sql
+    from sqlalchemy import create_engine
+    from sqlalchemy import text as sql
 
     engine = create_engine(f"sqlite:///{tmp_path / 'demo.db'}")
     with engine.connect() as conn:
