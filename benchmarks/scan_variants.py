@@ -29,8 +29,6 @@ from banques.app import create_app
 from banques.config import Settings
 from banques.devices import service
 from banques.devices.schemas import (
-    BatchItemResult,
-    ItemStatus,
     ScanBatchIn,
     ScanBatchResult,
     ScanIn,
@@ -93,25 +91,7 @@ async def scan_batch(
     outcomes = await in_transaction(
         request, token, lambda s, p: service.apply_batch(s, p, body.scans)
     )
-    results = [
-        BatchItemResult(
-            index=o.index,
-            event_id=o.event_id,
-            status=o.outcome.status,
-            result=o.outcome.result,
-            reason_code=o.outcome.error.reason_code if o.outcome.error else None,
-            reason=o.outcome.error.detail if o.outcome.error else None,
-            conflict_id=o.outcome.conflict_id,
-        )
-        for o in outcomes
-    ]
-    counts = {s: sum(r.status is s for r in results) for s in ItemStatus}
-    return ScanBatchResult(
-        applied=counts[ItemStatus.applied],
-        duplicate=counts[ItemStatus.duplicate],
-        rejected=counts[ItemStatus.rejected],
-        results=results,
-    )
+    return ScanBatchResult.of(outcomes)
 
 
 def async_app() -> FastAPI:

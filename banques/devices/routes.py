@@ -12,7 +12,6 @@ from banques.devices import service
 from banques.devices.lifecycle import State
 from banques.devices.models import Category, ConflictStatus, Grade
 from banques.devices.schemas import (
-    BatchItemResult,
     BlankTagsCreate,
     BlankTagsRead,
     ChainVerification,
@@ -23,7 +22,6 @@ from banques.devices.schemas import (
     ErasureReportRead,
     EventRead,
     ImportResult,
-    ItemStatus,
     ScanBatchIn,
     ScanBatchResult,
     ScanIn,
@@ -157,25 +155,7 @@ def scan_batch(
 ) -> ScanBatchResult:
     """Applique une file de scans hors ligne (≤ 1 000) : un résultat par scan."""
     outcomes = service.apply_batch(session, principal, body.scans)
-    results = [
-        BatchItemResult(
-            index=o.index,
-            event_id=o.event_id,
-            status=o.outcome.status,
-            result=o.outcome.result,
-            reason_code=o.outcome.error.reason_code if o.outcome.error else None,
-            reason=o.outcome.error.detail if o.outcome.error else None,
-            conflict_id=o.outcome.conflict_id,
-        )
-        for o in outcomes
-    ]
-    counts = {s: sum(r.status is s for r in results) for s in ItemStatus}
-    return ScanBatchResult(
-        applied=counts[ItemStatus.applied],
-        duplicate=counts[ItemStatus.duplicate],
-        rejected=counts[ItemStatus.rejected],
-        results=results,
-    )
+    return ScanBatchResult.of(outcomes)
 
 
 @router.get("/scan-conflicts", response_model=Page[ConflictRead])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -256,6 +257,29 @@ class ScanBatchResult(OutputModel):
     duplicate: int
     rejected: int
     results: list[BatchItemResult]
+
+    @classmethod
+    def of(cls, outcomes: Sequence[Any]) -> ScanBatchResult:
+        """From ``devices.service.apply_batch``'s outcomes, in the order sent."""
+        results = [
+            BatchItemResult(
+                index=o.index,
+                event_id=o.event_id,
+                status=o.outcome.status,
+                result=o.outcome.result,
+                reason_code=o.outcome.error.reason_code if o.outcome.error else None,
+                reason=o.outcome.error.detail if o.outcome.error else None,
+                conflict_id=o.outcome.conflict_id,
+            )
+            for o in outcomes
+        ]
+        counts = {s: sum(r.status is s for r in results) for s in ItemStatus}
+        return cls(
+            applied=counts[ItemStatus.applied],
+            duplicate=counts[ItemStatus.duplicate],
+            rejected=counts[ItemStatus.rejected],
+            results=results,
+        )
 
 
 class EventRead(OutputModel):
