@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -290,6 +290,3 @@ class BodySizeLimit:
             detail=f"Le corps de la requête dépasse {self.max_bytes} octets.",
         )
         await response(scope, receive, send)
-
-
-Handler = Callable[[Request, Exception], Awaitable[JSONResponse] | JSONResponse]

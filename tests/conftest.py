@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,11 +132,6 @@ def world(engine: Engine) -> World:
     """Two banks, each with every kind of organisation and a user per role."""
     with db.transaction(engine) as session:
         return make_world(session)
-
-
-@pytest.fixture
-def random_id() -> uuid.UUID:
-    return uuid.uuid4()
 
 
 @pytest.fixture(scope="session")
