@@ -10,11 +10,12 @@
 -- so each scan finds the device in the state its round expects. Event ids are
 -- RUN_ID-0000-4000-8000-<p>: unique within a run and across runs.
 
-local tid_next = 0
+local tid_next, threads = 0, {}
 
 function setup(thread)
   thread:set("tid", tid_next)
   tid_next = tid_next + 1
+  threads[#threads + 1] = thread
 end
 
 function init(args)
@@ -22,6 +23,7 @@ function init(args)
   for line in io.lines(args[1]) do tags[#tags + 1] = line end
   for line in io.lines(args[2]) do bodies[#bodies + 1] = line end
   run, nthreads, i = args[4], tonumber(args[5]), 0
+  bad, first_bad = 0, ""
   wrk.method = "POST"
   wrk.path = "/api/v1/scans"
   wrk.headers["Content-Type"] = "application/json"
@@ -38,13 +40,26 @@ function request()
   return wrk.format(nil, nil, nil, body)
 end
 
+-- Non-2xx answers: counted, and the first one kept (status and body) for the report.
+function response(status, headers, body)
+  if status >= 300 then
+    bad = bad + 1
+    if first_bad == "" then first_bad = status .. " " .. body:sub(1, 300) end
+  end
+end
+
 function done(summary, latency, requests)
+  local first = ""
+  for _, t in ipairs(threads) do
+    if first == "" then first = t:get("first_bad") or "" end
+  end
   io.write(string.format(
     'WRK_JSON {"requests": %d, "duration_us": %d, "non_2xx": %d, ' ..
     '"connect": %d, "read": %d, "write": %d, "timeout": %d, ' ..
-    '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d}\n',
+    '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d}\n' ..
+    'WRK_FIRST_BAD %s\n',
     summary.requests, summary.duration, summary.errors.status,
     summary.errors.connect, summary.errors.read, summary.errors.write,
     summary.errors.timeout, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.max))
+    latency:percentile(99), latency.max, first:gsub("\n", " ")))
 end

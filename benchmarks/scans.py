@@ -360,6 +360,7 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     max_ms: float
+    first_bad: str = ""  # status and body of the first non-2xx answer
 
     @property
     def rate(self) -> float:
@@ -416,6 +417,7 @@ def run_wrk(
     if match is None:
         raise RuntimeError(f"unexpected wrk output:\n{out}")
     r = json.loads(match.group(1))
+    bad = re.search(r"WRK_FIRST_BAD (.*)", out)
     return LoadResult(
         tool="wrk",
         requests=r["requests"],
@@ -425,6 +427,7 @@ def run_wrk(
         p50_ms=r["p50_us"] / 1000,
         p99_ms=r["p99_us"] / 1000,
         max_ms=r["max_us"] / 1000,
+        first_bad=bad.group(1).strip() if bad else "",
     )
 
 
@@ -435,6 +438,7 @@ def run_python_load(
     n = len(tags) - len(tags) % connections
     latencies: list[float] = []
     non_2xx = errors = 0
+    first_bad: list[str] = []
     lock = threading.Lock()
     run_id = uuid.uuid4().hex[:8]
     deadline = time.perf_counter() + duration
@@ -455,12 +459,15 @@ def run_python_load(
                 )
                 t = time.perf_counter()
                 try:
-                    status = client.post("/api/v1/scans", json=body).status_code
+                    answer = client.post("/api/v1/scans", json=body)
                 except httpx.HTTPError:
                     failed += 1
                     continue
                 mine.append(time.perf_counter() - t)
-                bad += not 200 <= status < 300
+                if not answer.is_success:
+                    bad += 1
+                    if not first_bad:
+                        first_bad.append(f"{answer.status_code} {answer.text[:300]}")
         with lock:
             latencies.extend(mine)
             non_2xx += bad
@@ -483,6 +490,7 @@ def run_python_load(
         p50_ms=q[49] * 1000,
         p99_ms=q[98] * 1000,
         max_ms=max(latencies, default=0.0) * 1000,
+        first_bad=first_bad[0] if first_bad else "",
     )
 
 
@@ -777,6 +785,11 @@ def print_table(rows: list[Row], connections: int) -> None:
             f"{r.cpu_db_ms:>6.2f}  {r.load_before} -> {r.load_after}"
             + ("  STALLED: no scan completed" if lr.requests == 0 else "")
         )
+    for r in rows:
+        if r.load.first_bad:
+            print(
+                f"  first non-2xx ({r.db}, {r.workers}, {r.mode}): {r.load.first_bad}"
+            )
     print()
     print(
         f"Batches (POST /api/v1/scans/batch, {BATCH} scans, one at a time) and "

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -109,6 +109,22 @@ def raise_unauthorized(detail: str) -> NoReturn:
     raise Unauthorized(detail)
 
 
+# One statement, built once: the user and its organisation (runs on every request).
+_PRINCIPAL = (
+    sa_select(
+        col(User.id),
+        col(User.role),
+        col(User.is_active),
+        col(User.token_version),
+        col(Organisation.id),
+        col(Organisation.kind),
+        col(Organisation.bank_id),
+    )
+    .join(Organisation, col(Organisation.id) == col(User.organisation_id))
+    .where(col(User.id) == bindparam("user_id"))
+)
+
+
 def authenticate_token(session: Session, token: str, *, secret: str) -> Principal:
     """The principal behind a bearer token or API key; 401 otherwise."""
     if token.startswith(security.API_KEY_PREFIX):
@@ -116,20 +132,7 @@ def authenticate_token(session: Session, token: str, *, secret: str) -> Principa
     claims = security.read_token(token, secret=secret)
     if claims is None:
         raise_unauthorized("Jeton invalide ou expiré.")
-    # One statement: the user and its organisation (this runs on every request).
-    row = session.execute(
-        sa_select(
-            col(User.id),
-            col(User.role),
-            col(User.is_active),
-            col(User.token_version),
-            col(Organisation.id),
-            col(Organisation.kind),
-            col(Organisation.bank_id),
-        )
-        .join(Organisation, col(Organisation.id) == col(User.organisation_id))
-        .where(col(User.id) == claims.user_id)
-    ).first()
+    row = session.execute(_PRINCIPAL, {"user_id": claims.user_id}).first()
     if row is None or not row[2] or row[3] != claims.token_version:
         raise_unauthorized("Jeton révoqué.")
     user_id, role, _, _, org_id, kind, bank_id = row

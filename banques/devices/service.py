@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import literal, union_all, update
+from sqlalchemy import BindParameter, bindparam, literal, union_all, update
 from sqlmodel import Session, col, select
 
 from banques.accounts.models import Bank, Organisation, OrganisationKind, Role, User
@@ -635,74 +635,100 @@ class _Context:
     schools: dict[uuid.UUID, School | None] = field(default_factory=dict)
 
 
-def _matching(column: Any, values: Sequence[Any]) -> Any:
-    """``column = v`` for one value (cheaper to compile), ``IN (...)`` otherwise."""
-    if len(values) == 1:
-        return column == values[0]
-    return col(column).in_(values)
+# The scan path's statements, built once: building and cache-keying a statement
+# costs more than executing it. Expanding IN parameters keep one compiled form
+# for any number of values.
+_TAGS: BindParameter[list[str]] = bindparam("tags", expanding=True)
+_IDS: BindParameter[list[uuid.UUID]] = bindparam("ids", expanding=True)
+_ORG: BindParameter[uuid.UUID] = bindparam("org")
+# A bound tag and its device, both locked (FOR UPDATE without OF locks the rows of
+# every table of an inner join), in tag order: the usual case, one statement.
+_LOCK_BOUND = (
+    select(AssetTag, Device)
+    .join(Device, col(Device.id) == col(AssetTag.device_id))
+    .where(col(AssetTag.tag).in_(_TAGS))
+    .order_by(col(AssetTag.tag))
+    .with_for_update()
+)
+# Tags without a device at the first statement (blank labels, typos).
+_LOCK_TAGS = (
+    select(AssetTag)
+    .where(col(AssetTag.tag).in_(_TAGS))
+    .order_by(col(AssetTag.tag))
+    .with_for_update()
+)
+_LOCK_DEVICES = (
+    select(Device)
+    .where(col(Device.id).in_(_IDS))
+    .order_by(col(Device.id))
+    .with_for_update()
+)
+# Which event ids are already known, as events or as conflicts: new scans (the
+# usual case) stop at this light query.
+_KNOWN = union_all(
+    select(literal("event"), DeviceEvent.client_event_id).where(
+        DeviceEvent.organisation_id == _ORG,
+        col(DeviceEvent.client_event_id).in_(_IDS),
+    ),
+    select(literal("conflict"), ScanConflict.client_event_id).where(
+        ScanConflict.organisation_id == _ORG,
+        col(ScanConflict.client_event_id).in_(_IDS),
+    ),
+)
+_KNOWN_EVENTS = select(DeviceEvent).where(
+    DeviceEvent.organisation_id == _ORG, col(DeviceEvent.client_event_id).in_(_IDS)
+)
+_KNOWN_CONFLICTS = select(ScanConflict).where(
+    ScanConflict.organisation_id == _ORG,
+    col(ScanConflict.client_event_id).in_(_IDS),
+)
 
 
 def _prefetch(
     session: Session, principal: Principal, scans: Sequence[ScanIn]
 ) -> _Context:
-    """Lock the scanned tags, then their devices (both in a fixed order), and load
-    the events and conflicts already recorded under these event ids."""
+    """Lock the scanned tags and their devices, and load the events and conflicts
+    already recorded under these event ids.
+
+    Locks are taken in tag order: bound tags with their devices first, then the
+    tags that had no device (rare: blank labels), then devices bound to those
+    meanwhile. A transaction holding a device also holds its tag, so no two scans
+    wait on each other in a cycle."""
     ctx = _Context()
     tags = set()
     for scan in scans:
         with contextlib.suppress(ScanRejected):
             tags.add(_parse_tag(scan.asset_tag))
     if tags:
-        for tag in session.exec(
-            select(AssetTag)
-            .where(_matching(AssetTag.tag, sorted(tags)))
-            .order_by(col(AssetTag.tag))
-            .with_for_update()
-        ):
+        for tag, device in session.execute(_LOCK_BOUND, {"tags": sorted(tags)}):
             ctx.tags[tag.tag] = tag
-        device_ids = sorted(t.device_id for t in ctx.tags.values() if t.device_id)
-        if device_ids:
-            for device in session.exec(
-                select(Device)
-                .where(_matching(Device.id, device_ids))
-                .order_by(col(Device.id))
-                .with_for_update()
-            ):
-                ctx.devices[device.id] = device
+            ctx.devices[device.id] = device
+        missing = sorted(tags - ctx.tags.keys())
+        if missing:
+            for tag in session.scalars(_LOCK_TAGS, {"tags": missing}):
+                ctx.tags[tag.tag] = tag
+            bound = sorted(
+                t.device_id
+                for t in ctx.tags.values()
+                if t.device_id and t.device_id not in ctx.devices
+            )
+            if bound:
+                for device in session.scalars(_LOCK_DEVICES, {"ids": bound}):
+                    ctx.devices[device.id] = device
     ids = list(dict.fromkeys(s.event_id for s in scans))
     if not ids:
         return ctx
-    # One light query finds which ids are known; new scans (the usual case) stop here.
-    org = principal.organisation_id
-    known = session.execute(
-        union_all(
-            select(literal("event"), DeviceEvent.client_event_id).where(
-                DeviceEvent.organisation_id == org,
-                _matching(DeviceEvent.client_event_id, ids),
-            ),
-            select(literal("conflict"), ScanConflict.client_event_id).where(
-                ScanConflict.organisation_id == org,
-                _matching(ScanConflict.client_event_id, ids),
-            ),
-        )
-    ).all()
+    params = {"org": principal.organisation_id, "ids": ids}
+    known = session.execute(_KNOWN, params).all()
     known_events = [i for kind, i in known if kind == "event"]
     known_conflicts = [i for kind, i in known if kind == "conflict"]
     if known_events:
-        for event in session.exec(
-            select(DeviceEvent).where(
-                DeviceEvent.organisation_id == org,
-                _matching(DeviceEvent.client_event_id, known_events),
-            )
-        ):
+        params["ids"] = known_events
+        for event in session.scalars(_KNOWN_EVENTS, params):
             ctx.events[event.client_event_id] = event
     if known_conflicts:
-        for conflict in session.exec(
-            select(ScanConflict).where(
-                ScanConflict.organisation_id == org,
-                _matching(ScanConflict.client_event_id, known_conflicts),
-            )
-        ):
+        params["ids"] = known_conflicts
+        for conflict in session.scalars(_KNOWN_CONFLICTS, params):
             ctx.conflicts[conflict.client_event_id] = conflict
     return ctx
 
