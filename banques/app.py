@@ -57,7 +57,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.login_limiter = FailureLimiter(settings.login_attempts_per_minute)
+    app.state.login_limiter = FailureLimiter(
+        settings.login_attempts_per_minute,
+        secret=settings.secret_key.get_secret_value(),
+    )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 

@@ -180,6 +180,12 @@ def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
 
 def _banque_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, BanqueError)
+    return problem_for(exc)
+
+
+def problem_for(exc: BanqueError) -> JSONResponse:
+    """The problem response of a domain error (for routes that answer an error
+    without raising it, so that their transaction still commits)."""
     headers = None
     if isinstance(exc, Unauthorized):
         headers = {"WWW-Authenticate": "Bearer"}

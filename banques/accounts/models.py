@@ -4,6 +4,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from banques.sqltypes import enum_type, tz_column, utcnow
@@ -100,3 +101,16 @@ class ApiKey(SQLModel, table=True):
     last_used_at: datetime | None = Field(
         default=None, sa_column=tz_column(nullable=True)
     )
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed login, kept for one throttling window. Rows, not process memory, so
+    that every worker process counts the same failures. ``key_hash`` is an HMAC of
+    the throttled key (an e-mail address or a client address), never the key."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (sa.Index(None, "key_hash", "failed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64)
+    failed_at: datetime = Field(sa_column=tz_column(index=True))

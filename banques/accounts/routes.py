@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from banques.accounts import service
@@ -24,6 +25,7 @@ from banques.accounts.schemas import (
     UserRead,
 )
 from banques.deps import CurrentUser, SessionDep, SettingsDep
+from banques.errors import TooManyRequests, Unauthorized, problem_for
 from banques.schemas import Limit, Page
 
 router = APIRouter(prefix="/api/v1", tags=["comptes"])
@@ -35,17 +37,21 @@ def token(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-) -> TokenRead:
+) -> TokenRead | JSONResponse:
     """Échange e-mail et mot de passe contre un jeton d'accès (OAuth2 password)."""
-    issued = service.login(
-        session,
-        email=form.username,
-        password=form.password,
-        client=request.client.host if request.client else "unknown",
-        limiter=request.app.state.login_limiter,
-        secret=settings.secret_key.get_secret_value(),
-        minutes=settings.access_token_minutes,
-    )
+    try:
+        issued = service.login(
+            session,
+            email=form.username,
+            password=form.password,
+            client=request.client.host if request.client else "unknown",
+            limiter=request.app.state.login_limiter,
+            secret=settings.secret_key.get_secret_value(),
+            minutes=settings.access_token_minutes,
+        )
+    except (Unauthorized, TooManyRequests) as refused:
+        # Answered, not raised: the failure just counted must be committed.
+        return problem_for(refused)
     return TokenRead(access_token=issued.token, expires_in=issued.expires_in)
 
 

@@ -81,7 +81,7 @@ def login(
     """Check a password and issue an access token; throttles repeated failures."""
     email = email.strip().lower()
     keys = (f"email:{email}", f"client:{client}")
-    wait = limiter.retry_after(*keys)
+    wait = limiter.retry_after(session, *keys, now=now)
     if wait is not None:
         raise TooManyRequests(
             "Trop de tentatives de connexion ; réessayez plus tard.", retry_after=wait
@@ -90,11 +90,11 @@ def login(
     if user is None:
         security.burn_verify_time(password)
     if user is None or not security.verify_password(password, user.password_hash):
-        limiter.fail(*keys)
+        limiter.fail(session, *keys, now=now)
         raise_unauthorized("Adresse e-mail ou mot de passe incorrect.")
     if not user.is_active:
         raise_unauthorized("Ce compte est désactivé.")
-    limiter.reset(f"email:{email}")
+    limiter.reset(session, f"email:{email}")
     token = security.issue_token(
         user_id=user.id,
         token_version=user.token_version,

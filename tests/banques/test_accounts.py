@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from banques.accounts import security, service
-from banques.accounts.models import ApiKey, Role, User
+from banques.accounts.models import ApiKey, LoginFailure, Role, User
 from banques.accounts.ratelimit import FailureLimiter
 from banques.accounts.schemas import UserCreate
 from banques.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
@@ -73,27 +73,49 @@ def test_eleventh_failed_login_in_a_minute_is_throttled(
     assert int(blocked.headers["Retry-After"]) > 0
 
 
-def test_limiter_forgets_after_its_window() -> None:
-    limiter = FailureLimiter(limit=2, window_s=0.0)
-    limiter.fail("k")
-    limiter.fail("k")
-    assert limiter.retry_after("k") is None
+def test_limiter_forgets_after_its_window(session: Session) -> None:
+    limiter = FailureLimiter(limit=2, window_s=60, secret=SECRET)
+    t0 = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+    limiter.fail(session, "k", now=t0)
+    limiter.fail(session, "k", now=t0)
+    assert limiter.retry_after(session, "k", now=t0 + timedelta(seconds=30)) == 31
+    assert limiter.retry_after(session, "k", now=t0 + timedelta(seconds=60)) is None
 
 
-def test_limiter_blocks_at_its_limit() -> None:
-    limiter = FailureLimiter(limit=2, window_s=60)
-    limiter.fail("k")
-    assert limiter.retry_after("k") is None
-    limiter.fail("k")
-    wait = limiter.retry_after("k")
+def test_limiter_blocks_at_its_limit(session: Session) -> None:
+    limiter = FailureLimiter(limit=2, window_s=60, secret=SECRET)
+    limiter.fail(session, "k")
+    assert limiter.retry_after(session, "k") is None
+    limiter.fail(session, "k")
+    wait = limiter.retry_after(session, "k")
     assert wait is not None
     assert 0 < wait <= 61
-    assert limiter.retry_after("other") is None
+    assert limiter.retry_after(session, "other") is None
+
+
+def test_limiter_is_shared_by_workers_and_stores_no_key(session: Session) -> None:
+    """Two limiters (two worker processes) count the same failures, kept as HMACs."""
+    one = FailureLimiter(limit=2, window_s=60, secret=SECRET)
+    other = FailureLimiter(limit=2, window_s=60, secret=SECRET)
+    one.fail(session, "email:eve@example.org")
+    other.fail(session, "email:eve@example.org")
+    assert one.retry_after(session, "email:eve@example.org") is not None
+    stored = session.exec(select(LoginFailure.key_hash)).all()
+    assert len(stored) == 2
+    assert all("eve" not in h and len(h) == 64 for h in stored)
+
+
+def test_limiter_prunes_failures_out_of_the_window(session: Session) -> None:
+    limiter = FailureLimiter(limit=5, window_s=60, secret=SECRET)
+    t0 = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+    limiter.fail(session, "a", "b", now=t0)
+    limiter.fail(session, "c", now=t0 + timedelta(minutes=5))
+    assert len(session.exec(select(LoginFailure)).all()) == 1
 
 
 def test_service_login_raises_429_when_throttled(session: Session) -> None:
     tenant = make_tenant(session, "CCC")
-    limiter = FailureLimiter(limit=1)
+    limiter = FailureLimiter(limit=1, secret=SECRET)
     email = tenant.users[Role.donor].email
     kwargs = {"client": "1.2.3.4", "limiter": limiter, "secret": SECRET, "minutes": 5}
     with pytest.raises(Exception, match="incorrect"):
