@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     )
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Pages' sessions: ended after this long without a request, and at the latest
+    # this long after login (a working day in a workshop).
+    web_session_idle_minutes: int = Field(default=240, ge=5, le=24 * 60)
+    web_session_hours: int = Field(default=12, ge=1, le=7 * 24)
     base_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     login_attempts_per_minute: int = Field(default=10, ge=1)

@@ -114,3 +114,20 @@ class LoginFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key_hash: str = Field(max_length=64)
     failed_at: datetime = Field(sa_column=tz_column(index=True))
+
+
+class WebSession(SQLModel, table=True):
+    """A browser session (the pages' cookie): ended at logout, after an idle period
+    or at an absolute limit, and by "log out everywhere" or a password change (the
+    user's token version at login is kept). Only the token's SHA-256 is stored."""
+
+    __tablename__ = "web_session"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: uuid.UUID = Field(foreign_key="user.id", index=True)
+    token_version: int
+    created_at: datetime = Field(sa_column=tz_column())
+    last_seen_at: datetime = Field(sa_column=tz_column())
+    expires_at: datetime = Field(sa_column=tz_column(index=True))
+    ended_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))

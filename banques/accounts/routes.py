@@ -57,7 +57,7 @@ def token(
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(principal: CurrentUser, session: SessionDep) -> Response:
-    """Révoque tous les jetons d'accès de l'utilisateur."""
+    """Révoque tous les jetons d'accès et toutes les sessions de l'utilisateur."""
     service.logout_everywhere(session, principal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

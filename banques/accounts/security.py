@@ -81,11 +81,17 @@ class NewApiKey:
 def new_api_key() -> NewApiKey:
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    return NewApiKey(prefix=prefix, secret=secret, key_hash=hash_api_key(secret))
+    return NewApiKey(prefix=prefix, secret=secret, key_hash=sha256(secret))
 
 
-def hash_api_key(secret: str) -> str:
+def sha256(secret: str) -> str:
+    """How API keys and session tokens are stored (random 256-bit secrets: a plain
+    hash suffices, no password hashing needed)."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 def split_api_key(secret: str) -> str | None:
@@ -98,4 +104,4 @@ def split_api_key(secret: str) -> str | None:
 
 
 def api_key_matches(secret: str, key_hash: str) -> bool:
-    return hmac.compare_digest(hash_api_key(secret), key_hash)
+    return hmac.compare_digest(sha256(secret), key_hash)

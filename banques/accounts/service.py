@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -19,6 +19,7 @@ from banques.accounts.models import (
     OrganisationKind,
     Role,
     User,
+    WebSession,
 )
 from banques.accounts.permissions import (
     Action,
@@ -67,18 +68,18 @@ class IssuedToken:
     expires_in: int
 
 
-def login(
+def check_password(
     session: Session,
     *,
     email: str,
     password: str,
     client: str,
     limiter: FailureLimiter,
-    secret: str,
-    minutes: int,
     now: datetime | None = None,
-) -> IssuedToken:
-    """Check a password and issue an access token; throttles repeated failures."""
+) -> User:
+    """The active user with this e-mail and password; throttles repeated failures
+    (401, then 429). The caller must commit even when this raises, or the failure
+    is not counted: the routes answer these errors without raising them."""
     email = email.strip().lower()
     keys = (f"email:{email}", f"client:{client}")
     wait = limiter.retry_after(session, *keys, now=now)
@@ -95,6 +96,29 @@ def login(
     if not user.is_active:
         raise_unauthorized("Ce compte est désactivé.")
     limiter.reset(session, f"email:{email}")
+    return user
+
+
+def login(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    client: str,
+    limiter: FailureLimiter,
+    secret: str,
+    minutes: int,
+    now: datetime | None = None,
+) -> IssuedToken:
+    """Check a password and issue an access token (the API's login)."""
+    user = check_password(
+        session,
+        email=email,
+        password=password,
+        client=client,
+        limiter=limiter,
+        now=now,
+    )
     token = security.issue_token(
         user_id=user.id,
         token_version=user.token_version,
@@ -103,6 +127,135 @@ def login(
         minutes=minutes,
     )
     return IssuedToken(token=token, expires_in=minutes * 60)
+
+
+# --- browser sessions (the pages) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    idle: timedelta
+    lifetime: timedelta
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    token: str
+    max_age: int  # seconds: the cookie's lifetime, the session's absolute limit
+
+
+def open_web_session(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    client: str,
+    limiter: FailureLimiter,
+    limits: SessionLimits,
+    now: datetime | None = None,
+) -> IssuedSession:
+    """Log in from the pages: a new revocable session (its token goes in a cookie)."""
+    now = now or utcnow()
+    user = check_password(
+        session,
+        email=email,
+        password=password,
+        client=client,
+        limiter=limiter,
+        now=now,
+    )
+    # Sessions past their absolute limit are of no use to anyone: forget them.
+    session.execute(delete(WebSession).where(col(WebSession.expires_at) < now))
+    token = security.new_session_token()
+    session.add(
+        WebSession(
+            token_hash=security.sha256(token),
+            user_id=user.id,
+            token_version=user.token_version,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + limits.lifetime,
+        )
+    )
+    session.flush()
+    return IssuedSession(token, int(limits.lifetime.total_seconds()))
+
+
+# One statement on every page: the session, its user and the user's organisation.
+_WEB_PRINCIPAL = (
+    sa_select(
+        col(WebSession.id),
+        col(WebSession.token_version),
+        col(WebSession.last_seen_at),
+        col(WebSession.expires_at),
+        col(WebSession.ended_at),
+        col(User.id),
+        col(User.role),
+        col(User.is_active),
+        col(User.token_version),
+        col(Organisation.id),
+        col(Organisation.kind),
+        col(Organisation.bank_id),
+    )
+    .join(User, col(User.id) == col(WebSession.user_id))
+    .join(Organisation, col(Organisation.id) == col(User.organisation_id))
+    .where(col(WebSession.token_hash) == bindparam("token_hash"))
+)
+# Sliding the idle limit writes at most once a minute per session.
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def authenticate_web_session(
+    session: Session, token: str, *, limits: SessionLimits, now: datetime | None = None
+) -> Principal:
+    """The principal behind a session cookie; 401 if it ended, idled or expired."""
+    now = now or utcnow()
+    row = session.execute(
+        _WEB_PRINCIPAL, {"token_hash": security.sha256(token)}
+    ).first()
+    if row is None:
+        raise_unauthorized("Session inconnue.")
+    (sid, version, seen, expires, ended, user_id, role, active, user_version) = row[:9]
+    org_id, kind, bank_id = row[9:]
+    seen, expires = _aware(seen), _aware(expires)
+    if (
+        ended is not None
+        or now >= expires
+        or now - seen >= limits.idle
+        or not active
+        or version != user_version
+    ):
+        raise_unauthorized("Session terminée ou expirée.")
+    if now - seen >= _TOUCH_EVERY:
+        session.execute(
+            update(WebSession).where(col(WebSession.id) == sid).values(last_seen_at=now)
+        )
+    return Principal(
+        user_id=user_id,
+        organisation_id=org_id,
+        organisation_kind=OrganisationKind(kind),
+        bank_id=bank_id,
+        role=Role(role),
+    )
+
+
+def close_web_session(
+    session: Session, token: str, now: datetime | None = None
+) -> None:
+    """Log out from the pages: this session ends (other sessions and tokens stay)."""
+    session.execute(
+        update(WebSession)
+        .where(
+            col(WebSession.token_hash) == security.sha256(token),
+            col(WebSession.ended_at).is_(None),
+        )
+        .values(ended_at=now or utcnow())
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite returns naive datetimes (stored in UTC).
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def raise_unauthorized(detail: str) -> NoReturn:
@@ -163,7 +316,7 @@ def _authenticate_api_key(session: Session, secret: str) -> Principal:
 
 
 def logout_everywhere(session: Session, principal: Principal) -> None:
-    """Invalidate every access token of the caller."""
+    """Invalidate every access token and browser session of the caller."""
     user = _user(session, principal.user_id)
     user.token_version += 1
     session.add(user)

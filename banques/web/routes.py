@@ -13,7 +13,7 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -83,16 +83,23 @@ def _secure(settings: Settings) -> bool:
     return settings.base_url.strip().lower().startswith("https://")
 
 
+def session_limits(settings: Settings) -> accounts.SessionLimits:
+    return accounts.SessionLimits(
+        idle=timedelta(minutes=settings.web_session_idle_minutes),
+        lifetime=timedelta(hours=settings.web_session_hours),
+    )
+
+
 def current_principal(
     request: Request, session: SessionDep, settings: SettingsDep
 ) -> Principal | None:
-    """The user behind the session cookie, or None (no cookie, expired, revoked)."""
+    """The user behind the session cookie, or None (no cookie, ended, expired)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     try:
-        return accounts.authenticate_token(
-            session, token, secret=settings.secret_key.get_secret_value()
+        return accounts.authenticate_web_session(
+            session, token, limits=session_limits(settings)
         )
     except Unauthorized:
         return None
@@ -255,14 +262,13 @@ def login(
     if not csrf_ok(request, form, settings, None):
         return again("Formulaire expiré : merci de vous reconnecter.", 403)
     try:
-        issued = accounts.login(
+        issued = accounts.open_web_session(
             session,
             email=email,
             password=form.get("mot_de_passe", ""),
             client=request.client.host if request.client else "unknown",
             limiter=request.app.state.login_limiter,
-            secret=settings.secret_key.get_secret_value(),
-            minutes=settings.access_token_minutes,
+            limits=session_limits(settings),
         )
     except (Unauthorized, TooManyRequests) as exc:
         response = again(exc.detail, exc.status_code)
@@ -274,7 +280,7 @@ def login(
     response.set_cookie(
         SESSION_COOKIE,
         issued.token,
-        max_age=issued.expires_in,
+        max_age=issued.max_age,
         httponly=True,
         samesite="lax",
         secure=_secure(settings),
@@ -285,9 +291,14 @@ def login(
 
 @router.post("/deconnexion")
 def logout(
-    request: Request, form: FormDep, settings: SettingsDep, principal: PrincipalDep
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
 ) -> Response:
-    """Forget the session cookie (other sessions and API tokens stay valid)."""
+    """End this session, server side, and forget its cookie (the user's other
+    sessions and API tokens stay valid)."""
     if principal is not None and not csrf_ok(request, form, settings, principal):
         return error_page(
             request,
@@ -295,6 +306,9 @@ def logout(
             settings=settings,
             principal=principal,
         )
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        accounts.close_web_session(session, token)
     response = _see_other("/connexion")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

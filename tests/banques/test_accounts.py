@@ -13,7 +13,14 @@ from banques.accounts import security, service
 from banques.accounts.models import ApiKey, LoginFailure, Role, User
 from banques.accounts.ratelimit import FailureLimiter
 from banques.accounts.schemas import UserCreate
-from banques.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from banques.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 from tests.factories import PASSWORD, SECRET, World, auth, make_tenant
 
 
@@ -223,7 +230,7 @@ def test_api_key_lifecycle(client: TestClient, world: World, engine: object) -> 
     with db.transaction(engine) as s:  # type: ignore[arg-type]
         stored = s.exec(select(ApiKey)).one()
         assert key not in (stored.key_hash, stored.prefix)  # hashed at rest
-        assert stored.key_hash == security.hash_api_key(key)
+        assert stored.key_hash == security.sha256(key)
     me = client.get("/api/v1/me", headers={"X-API-Key": key})
     assert me.status_code == 200
     assert (
@@ -363,3 +370,91 @@ def test_http_user_creation_by_coordinator(client: TestClient, world: World) -> 
         login(client, "nouveau.tech@example.org", "a-long-enough-password").status_code
         == 200
     )
+
+
+# --- browser sessions -------------------------------------------------------------
+
+LIMITS = service.SessionLimits(idle=timedelta(hours=4), lifetime=timedelta(hours=12))
+MORNING = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+def open_session(session: Session, user: User, at: datetime = MORNING) -> str:
+    limiter = FailureLimiter(limit=10, secret=SECRET)
+    issued = service.open_web_session(
+        session,
+        email=user.email,
+        password=PASSWORD,
+        client="10.0.0.1",
+        limiter=limiter,
+        limits=LIMITS,
+        now=at,
+    )
+    assert issued.max_age == 12 * 3600
+    return issued.token
+
+
+def test_a_browser_session_slides_while_used_and_ends_when_idle(
+    session: Session,
+) -> None:
+    user = make_tenant(session, "SES").users[Role.technician]
+    token = open_session(session, user)
+    at = MORNING
+    for _ in range(3):  # used every 3 hours: never idle for 4
+        at += timedelta(hours=3)
+        p = service.authenticate_web_session(session, token, limits=LIMITS, now=at)
+        assert p.user_id == user.id
+    with pytest.raises(Unauthorized):
+        service.authenticate_web_session(
+            session, token, limits=LIMITS, now=at + timedelta(hours=4)
+        )
+
+
+def test_a_browser_session_ends_at_its_absolute_limit(session: Session) -> None:
+    user = make_tenant(session, "SEA").users[Role.technician]
+    token = open_session(session, user)
+    at = MORNING
+    while at + timedelta(hours=2) < MORNING + timedelta(hours=12):
+        at += timedelta(hours=2)
+        service.authenticate_web_session(session, token, limits=LIMITS, now=at)
+    with pytest.raises(Unauthorized):
+        service.authenticate_web_session(
+            session, token, limits=LIMITS, now=MORNING + timedelta(hours=12)
+        )
+
+
+def test_closing_a_browser_session_leaves_the_others(session: Session) -> None:
+    user = make_tenant(session, "SEC").users[Role.technician]
+    phone, desk = open_session(session, user), open_session(session, user)
+    service.close_web_session(session, phone, now=MORNING)
+    later = MORNING + timedelta(minutes=5)
+    with pytest.raises(Unauthorized):
+        service.authenticate_web_session(session, phone, limits=LIMITS, now=later)
+    assert service.authenticate_web_session(session, desk, limits=LIMITS, now=later)
+
+
+def test_password_change_and_deactivation_end_browser_sessions(
+    session: Session,
+) -> None:
+    tenant = make_tenant(session, "SED")
+    user = tenant.users[Role.technician]
+    token = open_session(session, user)
+    principal = service.principal_for(session, user)
+    service.change_password(
+        session, principal, current=PASSWORD, new="un autre mot de passe long"
+    )
+    with pytest.raises(Unauthorized):
+        service.authenticate_web_session(session, token, limits=LIMITS, now=MORNING)
+    other = tenant.users[Role.driver]
+    token = open_session(session, other)
+    other.is_active = False
+    session.add(other)
+    session.flush()
+    with pytest.raises(Unauthorized):
+        service.authenticate_web_session(session, token, limits=LIMITS, now=MORNING)
+
+
+def test_unknown_session_tokens_are_refused(session: Session) -> None:
+    with pytest.raises(Unauthorized):
+        service.authenticate_web_session(
+            session, "forged-token", limits=LIMITS, now=MORNING
+        )

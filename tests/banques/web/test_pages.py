@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from banques import db
-from banques.accounts.models import Role, User
+from banques.accounts.models import Role, User, WebSession
 from banques.accounts.service import principal_for
 from banques.app import create_app
 from banques.config import Settings
@@ -24,7 +24,7 @@ from banques.devices.schemas import DeviceCreate
 from banques.web.routes import safe_next
 from tests.banques.devices.helpers import HAPPY_PATH, SERIAL, T0, actor_for, scan
 from tests.banques.web.pages import Form, csrf_of, forms, login, submit, text_of
-from tests.factories import Tenant, World
+from tests.factories import PASSWORD, Tenant, World
 
 pytestmark = pytest.mark.usefixtures("world")
 
@@ -104,7 +104,7 @@ def test_login_sets_a_session_cookie_then_logout_forgets_it(
     attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
     assert {"httponly", "max-age", "path", "samesite"} <= attributes
     assert "samesite=lax" in cookie.lower()
-    assert "max-age=1800" in cookie.lower()  # the token's lifetime (30 min)
+    assert "max-age=43200" in cookie.lower()  # the session's absolute limit (12 h)
     assert "secure" not in attributes  # base URL is http in tests
     page = client.get(f"/D/{tag}")
     assert page.status_code == 200
@@ -115,6 +115,25 @@ def test_login_sets_a_session_cookie_then_logout_forgets_it(
     assert out.status_code == 303
     assert out.headers["location"] == "/connexion"
     assert client.get("/scan", follow_redirects=False).status_code == 303
+
+
+def test_logout_ends_the_session_on_the_server(
+    client: TestClient, engine: Engine, technician: User
+) -> None:
+    """A copy of the cookie (another tab, a stolen cookie) is useless after logout."""
+    assert login(client, technician).status_code == 303
+    token = client.cookies["banques_session"]
+    page = client.get("/scan")
+    client.post("/deconnexion", data={"csrf": csrf_of(page.text)})
+    client.cookies.set("banques_session", token)
+    answer = client.get("/scan", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/connexion?suivant=/scan"
+    with Session(engine) as session:
+        (ended,) = session.exec(select(WebSession.ended_at)).all()
+        assert ended is not None
+        # Only the token's hash is stored.
+        assert token not in {w.token_hash for w in session.exec(select(WebSession))}
 
 
 def test_session_cookie_is_secure_behind_https(
@@ -468,10 +487,13 @@ def test_scan_page_opens_tags_label_urls_and_serials(
     assert "Appareil introuvable." in text_of(unknown.text)
 
 
-def test_a_revoked_session_goes_back_to_login(
+def test_logout_everywhere_ends_the_browser_sessions(
     tech_client: TestClient, technician: User
 ) -> None:
-    token = tech_client.cookies["banques_session"]
+    token = tech_client.post(
+        "/api/v1/auth/token",
+        data={"username": technician.email, "password": PASSWORD},
+    ).json()["access_token"]
     revoked = tech_client.post(
         "/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}
     )
