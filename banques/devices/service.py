@@ -830,8 +830,66 @@ def apply_batch(
                 conflict, principal, ConflictStatus.retried, "appliqué", now
             )
         results[index] = BatchOutcome(index, scan.event_id, outcome)
+    touched = {
+        ctx.events[r.event_id].device_id
+        for r in results.values()
+        if r.event_id and r.outcome.status is ItemStatus.applied
+    }
+    applied = _catch_up(session, ctx, touched, now)
+    for index, item in results.items():
+        late = applied.get(item.event_id) if item.event_id else None
+        if late is not None and item.outcome.status is ItemStatus.rejected:
+            results[index] = BatchOutcome(index, item.event_id, late)
     session.flush()
     return [results[i] for i in range(len(items))]
+
+
+# Open conflicts of these devices that occurred after the device's last event:
+# scans that arrived before the one they follow (another phone's upload, a later
+# piece of the same queue). Older conflicts are left to people.
+_LATEST = (
+    select(DeviceEvent.occurred_at)
+    .where(
+        col(DeviceEvent.device_id) == col(Device.id),
+        col(DeviceEvent.seq) == col(Device.version),
+    )
+    .scalar_subquery()
+)
+_CATCH_UP = (
+    select(ScanConflict)
+    .join(Device, col(Device.asset_tag) == col(ScanConflict.asset_tag))
+    .where(
+        col(ScanConflict.status) == ConflictStatus.open,
+        col(Device.id).in_(_IDS),
+        col(ScanConflict.occurred_at) >= _LATEST,
+    )
+    .order_by(col(ScanConflict.occurred_at), col(ScanConflict.id))
+)
+
+
+def _catch_up(
+    session: Session, ctx: _Context, touched: set[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, Outcome]:
+    """Retry, oldest first and as their senders, the open conflicts that this
+    batch's scans may have unblocked; returns what applied, by event id."""
+    applied: dict[uuid.UUID, Outcome] = {}
+    if not touched:
+        return applied
+    session.flush()
+    for conflict in session.scalars(_CATCH_UP, {"ids": sorted(touched)}).all():
+        try:
+            scan = ScanIn.model_validate(conflict.scan)
+        except ValidationError:
+            continue  # a malformed item: only a person can dismiss it
+        sender = _sender(session, conflict)
+        outcome = _apply(session, sender, scan, ctx, now)
+        if outcome.status is ItemStatus.applied:
+            _close_conflict(
+                conflict, sender, ConflictStatus.retried, "appliqué à son tour", now
+            )
+            session.add(conflict)
+            applied[conflict.client_event_id] = outcome
+    return applied
 
 
 def _tag_of(ctx: _Context, event: DeviceEvent) -> str:
@@ -1230,7 +1288,7 @@ def _record_conflict(
         actor_id=principal.user_id,
         client_event_id=scan.event_id,
         request_hash=request_hash(scan),
-        asset_tag=scan.asset_tag[:64],
+        asset_tag=_tag_or_raw(scan.asset_tag),
         to_state=scan.to_state.value,
         occurred_at=as_utc(scan.occurred_at),
         received_at=now,
@@ -1241,6 +1299,14 @@ def _record_conflict(
     session.add(conflict)
     ctx.conflicts[scan.event_id] = conflict
     return conflict
+
+
+def _tag_or_raw(text: str) -> str:
+    """The canonical asset tag (what the catch-up matches on), else the text sent."""
+    try:
+        return _parse_tag(text)
+    except ScanRejected:
+        return text[:64]
 
 
 def _record_invalid(

@@ -10,10 +10,11 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from banques.accounts.models import Role
+from banques.accounts.permissions import Principal
 from banques.devices import service
 from banques.devices.lifecycle import State
 from banques.devices.models import ConflictStatus, DeviceEvent, ScanConflict
-from banques.devices.schemas import ConflictAction, DeviceCreate
+from banques.devices.schemas import ConflictAction, DeviceCreate, ScanIn
 from banques.errors import Forbidden, NotFound
 from labels.codes import is_valid_asset_code
 from tests.banques.devices.helpers import (
@@ -26,7 +27,7 @@ from tests.banques.devices.helpers import (
     scan,
     walk,
 )
-from tests.factories import Tenant, make_tenant
+from tests.factories import Tenant, make_tenant, make_user
 
 
 @pytest.fixture
@@ -309,6 +310,65 @@ def test_batch_applies_per_device_in_time_order_and_keeps_rejections(
         "duplicate",
     ]
     assert len(list(session.exec(select(ScanConflict)))) == 2
+
+
+def _batch(session: Session, who: Principal, *scans: ScanIn) -> list[str]:
+    outcomes = service.apply_batch(
+        session, who, [s.model_dump(mode="json") for s in scans]
+    )
+    return [o.outcome.status.value for o in outcomes]
+
+
+def test_a_scan_that_arrived_early_applies_with_the_one_it_follows(
+    session: Session, tenant: Tenant
+) -> None:
+    """Phone B's queue reaches the server before phone A's: B's scan waits as a
+    conflict and applies, as B, in the batch that brings A's."""
+    device = register(session, tenant)
+    walk(session, tenant, device, State.received)
+    a = principal(session, tenant.users[Role.technician])
+    b_user = make_user(session, tenant.orgs["association"], Role.technician)
+    b = principal(session, b_user)
+    at = T0 + timedelta(hours=2)
+    diagnosed = scan(State.diagnosed, tenant, device.asset_tag, at=at)
+    wiped = scan(State.wiped, tenant, device.asset_tag, at=at + timedelta(minutes=10))
+    refurbished = scan(
+        State.refurbished, tenant, device.asset_tag, at=at + timedelta(minutes=20)
+    )
+    assert _batch(session, b, wiped) == ["rejected"]
+    # A's queue: diagnosed, then refurbished, which needs B's wiped first: the
+    # answer reports it applied, since it was by the end of the batch.
+    assert _batch(session, a, diagnosed, refurbished) == ["applied", "applied"]
+    assert device.state is State.refurbished
+    states = [(e.to_state, e.actor_id) for e in events_of(session, device.id)][-3:]
+    assert states == [
+        (State.diagnosed, a.user_id),
+        (State.wiped, b_user.id),
+        (State.refurbished, a.user_id),
+    ]
+    conflicts = list(session.exec(select(ScanConflict)))
+    assert len(conflicts) == 2  # wiped (B's), refurbished (A's), both applied
+    assert {c.status for c in conflicts} == {ConflictStatus.retried}
+    assert service.verify_chain(session, a, device.asset_tag).valid
+
+
+def test_conflicts_older_than_the_device_history_wait_for_a_person(
+    session: Session, tenant: Tenant
+) -> None:
+    device = register(session, tenant)
+    walk(session, tenant, device, State.received)
+    tech = principal(session, tenant.users[Role.technician])
+    at = T0 + timedelta(hours=2)
+    stale = scan(State.wiped, tenant, device.asset_tag, at=at)
+    assert _batch(session, tech, stale) == ["rejected"]
+    later = scan(
+        State.diagnosed, tenant, device.asset_tag, at=at + timedelta(minutes=5)
+    )
+    assert _batch(session, tech, later) == ["applied"]
+    # The wiped scan occurred before the diagnosis it would follow: not replayed.
+    assert device.state is State.diagnosed
+    (conflict,) = session.exec(select(ScanConflict)).all()
+    assert conflict.status is ConflictStatus.open
 
 
 def test_conflicts_are_visible_to_sender_and_coordinator_only(
