@@ -155,6 +155,30 @@ def test_batch_over_http(client: TestClient, world: World) -> None:
     assert dismissed.json()["status"] == "dismissed"
 
 
+def test_a_batch_catches_up_the_scans_that_arrived_before_it(
+    client: TestClient, world: World
+) -> None:
+    tag = register(client, world)
+    tech = auth(world.a.users[Role.technician])
+    early = [
+        scan_body(State.received, world, tag, 2),
+        scan_body(State.diagnosed, world, tag, 3),
+    ]
+    first = client.post("/api/v1/scans/batch", headers=tech, json={"scans": early})
+    assert [r["status"] for r in first.json()["results"]] == ["rejected", "rejected"]
+    assert len(client.get("/api/v1/scan-conflicts", headers=tech).json()["items"]) == 2
+    collector = auth(world.a.users[Role.collector])
+    late = client.post(
+        "/api/v1/scans/batch",
+        headers=collector,
+        json={"scans": [scan_body(State.collected, world, tag, 1)]},
+    )
+    assert late.json()["applied"] == 1
+    device = client.get(f"/api/v1/devices/{tag}", headers=tech).json()
+    assert (device["state"], device["version"]) == ("diagnosed", 4)
+    assert client.get("/api/v1/scan-conflicts", headers=tech).json()["items"] == []
+
+
 def test_batch_size_is_capped(client: TestClient, world: World) -> None:
     headers = auth(world.a.users[Role.collector])
     response = client.post(
