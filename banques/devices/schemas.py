@@ -168,10 +168,13 @@ class DeliveredPayload(InputModel):
 
 
 class AllocationMode(StrEnum):
+    """How the pupil's household holds the device; the values are those of
+    ``labels.documents.AllocationMode`` (the attestation de remise)."""
+
     loan = "loan"
-    provision = "mise_a_disposition"
+    provision = "provision"
     gift = "gift"
-    transfer_end_of_schooling = "transfer_end_of_schooling"
+    loan_then_transfer = "loan_then_transfer"
 
 
 class HandedOverPayload(InputModel):

@@ -69,7 +69,7 @@ MODE_LABELS = {
     AllocationMode.loan: "Prêt",
     AllocationMode.provision: "Mise à disposition",
     AllocationMode.gift: "Don",
-    AllocationMode.transfer_end_of_schooling: "Prêt puis cession en fin de scolarité",
+    AllocationMode.loan_then_transfer: "Prêt puis cession en fin de scolarité",
 }
 GRADES = [
     ("A", "A — très bon état"),

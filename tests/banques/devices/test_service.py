@@ -14,9 +14,15 @@ from banques.accounts.permissions import Principal
 from banques.devices import service
 from banques.devices.lifecycle import State
 from banques.devices.models import ConflictStatus, DeviceEvent, ScanConflict
-from banques.devices.schemas import ConflictAction, DeviceCreate, ScanIn
+from banques.devices.schemas import (
+    AllocationMode,
+    ConflictAction,
+    DeviceCreate,
+    ScanIn,
+)
 from banques.errors import Forbidden, NotFound
 from labels.codes import is_valid_asset_code
+from labels.documents import AllocationMode as Printed
 from tests.banques.devices.helpers import (
     HAPPY_PATH,
     SERIAL,
@@ -520,3 +526,7 @@ def test_nwipe_report_is_matched_to_its_medium(
         session, tech, scan(State.wiped, tenant, device.asset_tag, payload=payload)
     )
     assert device.state is State.wiped
+
+
+def test_allocation_modes_are_those_of_the_hand_over_attestation() -> None:
+    assert {m.value for m in AllocationMode} == {m.value for m in Printed}
