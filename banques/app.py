@@ -15,6 +15,7 @@ from banques.accounts.ratelimit import FailureLimiter
 from banques.accounts.routes import router as accounts_router
 from banques.config import Settings, get_settings
 from banques.devices.routes import router as devices_router
+from banques.documents.jobs import JobRunner
 from banques.documents.routes import router as documents_router
 from banques.errors import BodySizeLimit, install_error_handlers
 from banques.web.routes import router as web_router
@@ -44,7 +45,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.threadpool_size is not None:
             limiter = anyio.to_thread.current_default_thread_limiter()
             limiter.total_tokens = settings.threadpool_size
-        yield
+        # Print jobs run in every server process (claims are exclusive).
+        runner = JobRunner(engine, base_url=settings.base_url)
+        runner.start()
+        _app.state.job_runner = runner
+        try:
+            yield
+        finally:
+            _app.state.job_runner = None
+            await anyio.to_thread.run_sync(runner.shutdown)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -57,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.job_runner = None  # set while the app runs (lifespan)
     app.state.login_limiter = FailureLimiter(
         settings.login_attempts_per_minute,
         secret=settings.secret_key.get_secret_value(),

@@ -1,6 +1,13 @@
 """The single registry of every table, for Alembic and create_all."""
 
-from banques.accounts.models import ApiKey, Bank, Organisation, User
+from banques.accounts.models import (
+    ApiKey,
+    Bank,
+    LoginFailure,
+    Organisation,
+    User,
+    WebSession,
+)
 from banques.db import metadata
 from banques.devices.models import (
     AssetSequence,
@@ -10,6 +17,7 @@ from banques.devices.models import (
     ErasureReport,
     ScanConflict,
 )
+from banques.documents.models import PrintJob
 from banques.schools.models import School
 
 __all__ = [
@@ -20,9 +28,12 @@ __all__ = [
     "Device",
     "DeviceEvent",
     "ErasureReport",
+    "LoginFailure",
     "Organisation",
+    "PrintJob",
     "ScanConflict",
     "School",
     "User",
+    "WebSession",
     "metadata",
 ]

@@ -58,6 +58,7 @@ from typing import Any
 import httpx
 import psycopg
 from sqlalchemy import bindparam, create_engine, make_url, text
+from sqlmodel import Session
 
 from banques import db
 from banques.accounts import security
@@ -191,28 +192,44 @@ class Seeded:
     seconds: float
 
 
+def technician(session: Session, bank_code: str) -> User:
+    """One bank, one association, one technician (no password: a token is issued)."""
+    bank = Bank(code=bank_code, name="Banque d'essai", short_name="Essai")
+    session.add(bank)
+    session.flush()
+    org = Organisation(
+        bank_id=bank.id, kind=OrganisationKind.association, name="Atelier"
+    )
+    session.add(org)
+    session.flush()
+    user = User(
+        organisation_id=org.id,
+        email=f"technicien@{bank_code.lower()}.example.org",
+        full_name="Technicien d'essai",
+        role=Role.technician,
+        password_hash="!",
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def bearer(user: User) -> str:
+    return security.issue_token(
+        user_id=user.id,
+        token_version=user.token_version,
+        secret=SECRET,
+        now=datetime.now(UTC),
+        minutes=240,
+    )
+
+
 def seed(url: str, *, single: int, warmup: int, batch: int) -> Seeded:
     """One bank, one association, one technician, and registered devices."""
     started = time.perf_counter()
     engine = db.make_engine(url)
     with db.transaction(engine) as session:
-        bank = Bank(code="BEN", name="Banque d'essai", short_name="Essai")
-        session.add(bank)
-        session.flush()
-        org = Organisation(
-            bank_id=bank.id, kind=OrganisationKind.association, name="Atelier"
-        )
-        session.add(org)
-        session.flush()
-        user = User(
-            organisation_id=org.id,
-            email="technicien@essai.example.org",
-            full_name="Technicien d'essai",
-            role=Role.technician,
-            password_hash="!",
-        )
-        session.add(user)
-        session.flush()
+        user = technician(session, "BEN")
         principal = principal_for(session, user)
         total = single + warmup + batch
         devices = service.register_devices(
@@ -226,13 +243,7 @@ def seed(url: str, *, single: int, warmup: int, batch: int) -> Seeded:
             ],
         )
         tags = [d.asset_tag for d in devices]
-        token = security.issue_token(
-            user_id=user.id,
-            token_version=user.token_version,
-            secret=SECRET,
-            now=datetime.now(UTC),
-            minutes=240,
-        )
+        token = bearer(user)
     engine.dispose()
     return Seeded(
         token=token,

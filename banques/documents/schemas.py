@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -10,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 
 from banques.devices.lifecycle import State
 from banques.devices.models import Category, Grade
+from banques.documents.models import JobStatus
 from banques.schemas import InputModel, OutputModel
 from labels import TEMPLATES, get_template
 
@@ -137,3 +139,24 @@ class TemplateRead(OutputModel):
     module_mm: float
     roll: bool
     formats: list[LabelFormat]
+
+
+class PrintJobRead(OutputModel):
+    """A label run rendered in the background."""
+
+    id: uuid.UUID
+    status: JobStatus
+    label_count: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+    document_url: str | None = Field(
+        default=None, description="Où télécharger le document, une fois prêt"
+    )
+
+    @model_validator(mode="after")
+    def _link(self) -> PrintJobRead:
+        if self.status is JobStatus.done:
+            self.document_url = f"/api/v1/documents/jobs/{self.id}/document"
+        return self

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -23,11 +22,13 @@ from banques.devices import service as devices
 from banques.devices.lifecycle import State
 from banques.devices.models import Category, Device, DeviceEvent, ErasureReport
 from banques.devices.schemas import ErasureRecordIn
+from banques.documents import jobs
+from banques.documents.models import PrintJob
+from banques.documents.rendering import PDF, Document, render_labels
 from banques.documents.schemas import (
     MAX_LABELS,
     BlankLabelsRequest,
     DeviceFilter,
-    LabelFormat,
     LabelsRequest,
     PrintOptions,
 )
@@ -42,21 +43,16 @@ from labels import (
     InvalidAssetCode,
     Person,
     SanitizationMethod,
-    Template,
     Verification,
     calibration_pdf,
     device_url,
     erasure_bundle_pdf,
     erasure_certificate_pdf,
     get_template,
-    label_sheet_pdf,
-    label_zpl,
     tag_from_scan,
 )
 
 MAX_BUNDLE = 200
-PDF = "application/pdf"
-ZPL = "text/plain; charset=utf-8"
 
 CATEGORY_FR = {
     Category.laptop: "Ordinateur portable",
@@ -73,15 +69,6 @@ MEDIUM_TYPE_FR = {
     "emmc": "eMMC",
     "other": "autre",
 }
-
-
-@dataclass(frozen=True)
-class Document:
-    """A rendered document: its bytes, media type and download name."""
-
-    content: bytes
-    media_type: str
-    filename: str
 
 
 class ErasureMissing(Conflict):
@@ -111,28 +98,19 @@ def _device_label(device: Device, bank: Bank) -> AssetLabel:
     )
 
 
-def _render_labels(
-    labels: Iterable[AssetLabel],
+def _deliver(
+    session: Session,
+    principal: Principal,
+    labels: list[AssetLabel],
     options: PrintOptions,
     *,
     base_url: str,
     stem: str,
-) -> Document:
-    template: Template = TEMPLATES[options.template]
-    offset = (options.offset_mm[0], options.offset_mm[1])
-    if options.format is LabelFormat.zpl:
-        text = label_zpl(
-            labels,
-            base_url=base_url,
-            template=template,
-            dpmm=options.dpmm,
-            offset_mm=offset,
-        )
-        return Document(text.encode(), ZPL, f"{stem}-{template.name}.zpl")
-    pdf = label_sheet_pdf(
-        labels, template, base_url=base_url, start=options.start, offset_mm=offset
-    )
-    return Document(pdf, PDF, f"{stem}-{template.name}.pdf")
+) -> Document | PrintJob:
+    """One sheet's worth is rendered now; more is queued as a print job."""
+    if len(labels) <= jobs.SYNC_LABELS:
+        return render_labels(labels, options, base_url=base_url, stem=stem)
+    return jobs.enqueue(session, principal, labels, options, stem=stem)
 
 
 def _banks(session: Session, bank_ids: Iterable[Any]) -> dict[Any, Bank]:
@@ -176,7 +154,7 @@ def _filtered_devices(
 
 def device_labels(
     session: Session, principal: Principal, request: LabelsRequest, *, base_url: str
-) -> Document:
+) -> Document | PrintJob:
     """Labels for visible devices (or the caller's unused blank tags, reprinted).
 
     One label per entry, in the order given. If any tag is unknown or not the
@@ -187,7 +165,9 @@ def device_labels(
         found = _filtered_devices(session, principal, request.filter)
         banks = _banks(session, (d.bank_id for d in found))
         labels = [_device_label(d, banks[d.bank_id]) for d in found]
-        return _render_labels(labels, request, base_url=base_url, stem="etiquettes")
+        return _deliver(
+            session, principal, labels, request, base_url=base_url, stem="etiquettes"
+        )
     assert request.asset_tags is not None
     tags = [_canonical(t) for t in request.asset_tags]
     by_tag = {d.asset_tag: d for d in devices.get_devices(session, principal, tags)}
@@ -208,7 +188,9 @@ def device_labels(
         else AssetLabel(t, banks[blanks[t].bank_id].short_name)
         for t in tags
     ]
-    return _render_labels(labels, request, base_url=base_url, stem="etiquettes")
+    return _deliver(
+        session, principal, labels, request, base_url=base_url, stem="etiquettes"
+    )
 
 
 def blank_labels(
@@ -217,7 +199,7 @@ def blank_labels(
     request: BlankLabelsRequest,
     *,
     base_url: str,
-) -> Document:
+) -> Document | PrintJob:
     """Reserve ``count`` new blank tags and render them. The caller's transaction
     holds both: if rendering fails, the reservation is rolled back."""
     authorize(principal, Action.label_print)
@@ -226,7 +208,7 @@ def blank_labels(
     assert bank is not None
     labels = [AssetLabel(tag, bank.short_name) for tag in tags]
     stem = f"etiquettes-vierges-{tags[0]}" + (f"-a-{tags[-1]}" if len(tags) > 1 else "")
-    return _render_labels(labels, request, base_url=base_url, stem=stem)
+    return _deliver(session, principal, labels, request, base_url=base_url, stem=stem)
 
 
 def calibration(template: str) -> Document:

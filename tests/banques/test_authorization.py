@@ -95,11 +95,22 @@ def _erasure_report(client: TestClient, tenant: Tenant) -> str:
     return str(response.json()["id"])
 
 
+def _print_job(client: TestClient, tenant: Tenant) -> str:
+    response = client.post(
+        "/api/v1/documents/blank-labels",
+        headers=auth(tenant.users[Role.technician]),
+        json={"count": 66},
+    )
+    assert response.status_code == 202, response.text
+    return str(response.json()["id"])
+
+
 created_ids: dict[str, Creator] = {
     "key_id": _api_key,
     "asset_tag": _device,
     "conflict_id": _conflict,
     "report_id": _erasure_report,
+    "job_id": _print_job,
 }
 
 PARAM = re.compile(r"{(\w+)}")

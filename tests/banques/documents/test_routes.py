@@ -203,12 +203,12 @@ def test_bad_blank_label_requests_allocate_nothing(
 def test_a_failed_rendering_allocates_nothing(
     client: TestClient, world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from banques.documents import service
+    from banques.documents import rendering
 
     def broken(*_args: object, **_kwargs: object) -> bytes:
         raise RuntimeError("printer on fire")
 
-    monkeypatch.setattr(service, "label_sheet_pdf", broken)
+    monkeypatch.setattr(rendering, "label_sheet_pdf", broken)
     before = allocated(engine)
     response = client.post(
         "/api/v1/documents/blank-labels",

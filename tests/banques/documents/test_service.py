@@ -23,6 +23,8 @@ from banques.devices.models import (
 )
 from banques.devices.schemas import DeviceCreate
 from banques.documents import service
+from banques.documents.models import PrintJob
+from banques.documents.rendering import Document
 from banques.documents.schemas import (
     BlankLabelsRequest,
     DeviceFilter,
@@ -54,6 +56,12 @@ def other(session: Session) -> Tenant:
     return make_tenant(session, "MRS")
 
 
+def at_once(result: Document | PrintJob) -> Document:
+    """A run of one sheet or less is rendered at once."""
+    assert isinstance(result, Document)
+    return result
+
+
 def labels(**fields: Any) -> LabelsRequest:
     return LabelsRequest.model_validate(fields)
 
@@ -71,11 +79,13 @@ def test_labels_for_visible_devices_decode_to_their_urls_from_start(
     found = [register(session, tenant, serial=f"S{i}") for i in range(3)]
     tags = [d.asset_tag for d in found]
     collector = principal(session, tenant.users[Role.collector])
-    document = service.device_labels(
-        session,
-        collector,
-        labels(asset_tags=[tags[2], tags[0], tags[1].lower()], start=7),
-        base_url=BASE_URL,
+    document = at_once(
+        service.device_labels(
+            session,
+            collector,
+            labels(asset_tags=[tags[2], tags[0], tags[1].lower()], start=7),
+            base_url=BASE_URL,
+        )
     )
     assert document.media_type == "application/pdf"
     assert document.filename == "etiquettes-L7651.pdf"
@@ -92,11 +102,13 @@ def test_labels_run_onto_new_pages_and_carry_bank_and_model(
 ) -> None:
     found = [register(session, tenant, serial=f"S{i}") for i in range(3)]
     coordinator = principal(session, tenant.users[Role.coordinator])
-    document = service.device_labels(
-        session,
-        coordinator,
-        labels(asset_tags=[d.asset_tag for d in found], template="l7163", start=13),
-        base_url=BASE_URL,
+    document = at_once(
+        service.device_labels(
+            session,
+            coordinator,
+            labels(asset_tags=[d.asset_tag for d in found], template="l7163", start=13),
+            base_url=BASE_URL,
+        )
     )
     first, second = decode_cells(document.content, "L7163", 14)
     assert first[12:] == [device_url(BASE_URL, d.asset_tag) for d in found[:2]]
@@ -159,11 +171,13 @@ def test_labels_by_filter_are_the_visible_matching_devices_by_tag(
     register(session, other, serial="OTHER")
     walk(session, tenant, found[1], State.collected)
     collector = principal(session, tenant.users[Role.collector])
-    document = service.device_labels(
-        session,
-        collector,
-        labels(filter={"state": "registered"}, template="L7160"),
-        base_url=BASE_URL,
+    document = at_once(
+        service.device_labels(
+            session,
+            collector,
+            labels(filter={"state": "registered"}, template="L7160"),
+            base_url=BASE_URL,
+        )
     )
     (page,) = decode_cells(document.content, "L7160", 3)
     expected = sorted(d.asset_tag for d in (found[0], found[2]))
@@ -180,16 +194,18 @@ def test_labels_by_filter_are_the_visible_matching_devices_by_tag(
 def test_zpl_labels_carry_the_device_urls(session: Session, tenant: Tenant) -> None:
     found = [register(session, tenant, serial=f"S{i}") for i in range(2)]
     collector = principal(session, tenant.users[Role.collector])
-    document = service.device_labels(
-        session,
-        collector,
-        labels(
-            asset_tags=[d.asset_tag for d in found],
-            template="57X32",
-            format="zpl",
-            offset_mm=(1.0, -0.5),
-        ),
-        base_url=BASE_URL,
+    document = at_once(
+        service.device_labels(
+            session,
+            collector,
+            labels(
+                asset_tags=[d.asset_tag for d in found],
+                template="57X32",
+                format="zpl",
+                offset_mm=(1.0, -0.5),
+            ),
+            base_url=BASE_URL,
+        )
     )
     assert document.media_type.startswith("text/plain")
     assert document.filename.endswith(".zpl")
@@ -208,11 +224,13 @@ def test_blank_labels_allocate_then_reprint_without_allocating(
 ) -> None:
     technician = principal(session, tenant.users[Role.technician])
     before = tag_count(session)
-    document = service.blank_labels(
-        session,
-        technician,
-        BlankLabelsRequest(count=3, template="L7160", start=2),
-        base_url=BASE_URL,
+    document = at_once(
+        service.blank_labels(
+            session,
+            technician,
+            BlankLabelsRequest(count=3, template="L7160", start=2),
+            base_url=BASE_URL,
+        )
     )
     new = list(
         session.exec(
@@ -230,8 +248,10 @@ def test_blank_labels_allocate_then_reprint_without_allocating(
     sequence = session.get(AssetSequence, tenant.bank.id)
     assert sequence is not None
     next_number = sequence.next_number
-    reprint = service.device_labels(
-        session, technician, labels(asset_tags=tags[1:]), base_url=BASE_URL
+    reprint = at_once(
+        service.device_labels(
+            session, technician, labels(asset_tags=tags[1:]), base_url=BASE_URL
+        )
     )
     (page,) = decode_cells(reprint.content, "L7651", 3)
     assert page == [device_url(BASE_URL, t) for t in tags[1:]] + [""]
@@ -262,8 +282,10 @@ def test_a_bound_blank_tag_prints_as_its_device(
         }
     )
     devices.apply_scan(session, technician, bound)
-    document = service.device_labels(
-        session, technician, labels(asset_tags=[tag]), base_url=BASE_URL
+    document = at_once(
+        service.device_labels(
+            session, technician, labels(asset_tags=[tag]), base_url=BASE_URL
+        )
     )
     assert "Apple iPad" in page_texts(document.content)[0]
 
