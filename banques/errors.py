@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -227,6 +227,25 @@ def _integrity(_request: Request, _exc: Exception) -> JSONResponse:
     )
 
 
+def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    # SQLSTATE class 22 ("data exception"): a value the database cannot store or
+    # compare — a NUL character in a text (PostgreSQL), a number out of range. The
+    # request is at fault; its transaction was rolled back.
+    log.info(
+        "data refused by the database on %s %s: %s",
+        request.method,
+        request.url.path,
+        type(getattr(exc, "orig", exc)).__name__,
+    )
+    return problem(
+        422,
+        code="invalid-data",
+        title="Données invalides",
+        detail="Une valeur ne peut pas être enregistrée (caractère nul, nombre hors "
+        "limites…) ; rien n'a été enregistré.",
+    )
+
+
 def _unhandled(request: Request, _exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(
@@ -242,6 +261,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(BanqueError, _banque_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unhandled)
 
 

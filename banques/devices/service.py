@@ -1279,7 +1279,8 @@ def _record_conflict(
 ) -> ScanConflict:
     existing = ctx.conflicts.get(scan.event_id)
     if existing is not None:
-        existing.reason_code, existing.reason = error.reason_code, error.detail
+        existing.reason_code = error.reason_code
+        existing.reason = _storable(error.detail, 500)
         session.add(existing)
         return existing
     conflict = ScanConflict(
@@ -1294,7 +1295,7 @@ def _record_conflict(
         received_at=now,
         scan=scan.model_dump(mode="json"),
         reason_code=error.reason_code,
-        reason=error.detail[:500],
+        reason=_storable(error.detail, 500),
     )
     session.add(conflict)
     ctx.conflicts[scan.event_id] = conflict
@@ -1306,7 +1307,13 @@ def _tag_or_raw(text: str) -> str:
     try:
         return _parse_tag(text)
     except ScanRejected:
-        return text[:64]
+        return _storable(text, 64)
+
+
+def _storable(text: str, length: int) -> str:
+    """Text from a phone, as a text column can keep it: PostgreSQL refuses NUL
+    characters, and a refused item must still be kept as a conflict."""
+    return text.replace("\x00", "\N{REPLACEMENT CHARACTER}")[:length]
 
 
 def _record_invalid(
@@ -1336,13 +1343,13 @@ def _record_invalid(
         actor_id=principal.user_id,
         client_event_id=event_id,
         request_hash=_sha(canonical(raw_dict)),
-        asset_tag=str(raw_dict.get("asset_tag") or "")[:64],
-        to_state=str(raw_dict.get("to_state") or "")[:32],
+        asset_tag=_storable(str(raw_dict.get("asset_tag") or ""), 64),
+        to_state=_storable(str(raw_dict.get("to_state") or ""), 32),
         occurred_at=now,
         received_at=now,
         scan=json.loads(canonical(raw_dict)),
         reason_code=error.reason_code,
-        reason=error.detail[:500],
+        reason=_storable(error.detail, 500),
     )
     session.add(conflict)
     session.flush()

@@ -203,3 +203,67 @@ def test_unexpected_errors_are_500_problems_without_traceback(
     assert response.headers["content-type"] == "application/problem+json"
     assert "secret internals" not in response.text
     assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("GET", "/api/v1/devices?serial=a%00b", None),
+        ("GET", "/api/v1/devices/LYO%00", None),
+        (
+            "POST",
+            "/api/v1/devices",
+            {"category": "laptop", "brand": "a\x00b", "model": "m"},
+        ),
+        ("GET", "/api/v1/documents/erasure-certificates.pdf?donation_ref=%00", None),
+    ],
+)
+def test_nul_characters_are_refused_not_crashed_on(
+    client: TestClient,
+    engine: Engine,
+    world: World,
+    method: str,
+    url: str,
+    body: object,
+) -> None:
+    """PostgreSQL cannot keep a NUL character in a text: 422, nothing recorded
+    (SQLite keeps it: there the request simply runs)."""
+    before = row_counts(engine)
+    headers = auth(world.a.users[Role.technician])
+    response = client.request(method, url, headers=headers, json=body)
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        problem_of(response)
+    if response.status_code == 422 and method == "POST":
+        assert row_counts(engine) == before
+
+
+def test_a_batch_keeps_items_with_nul_characters_as_conflicts(
+    client: TestClient, world: World
+) -> None:
+    headers = auth(world.a.users[Role.collector])
+    tag = client.post(
+        "/api/v1/devices",
+        headers=headers,
+        json={"category": "laptop", "brand": "Dell", "model": "E7470"},
+    ).json()["asset_tag"]
+    good = {
+        "asset_tag": tag,
+        "to_state": "collected",
+        "event_id": "6b4ee88b-27cc-47cb-bc9a-06c28a451ab5",
+        "occurred_at": "2026-11-02T08:00:00Z",
+        "payload": {"collection_ref": "COL-1"},
+    }
+    nul_key = {"\x00": None}
+    nul_tag = good | {
+        "asset_tag": "A\x00B",
+        "event_id": "7b4ee88b-27cc-47cb-bc9a-06c28a451ab5",
+    }
+    response = client.post(
+        "/api/v1/scans/batch", headers=headers, json={"scans": [nul_key, good, nul_tag]}
+    )
+    assert response.status_code == 200, response.text
+    statuses = [r["status"] for r in response.json()["results"]]
+    assert statuses == ["rejected", "applied", "rejected"]
+    conflicts = client.get("/api/v1/scan-conflicts", headers=headers).json()["items"]
+    assert len(conflicts) == 2
