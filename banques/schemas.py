@@ -13,9 +13,18 @@ from banques.errors import Invalid
 
 
 class InputModel(BaseModel):
-    """Base of every request body: unknown fields are refused (no mass assignment)."""
+    """Base of every request body: unknown fields are refused (no mass assignment),
+    and so are NUL characters in texts (PostgreSQL cannot store them)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        texts = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise ValueError("caractère nul interdit")
+        return value
 
 
 class OutputModel(BaseModel):

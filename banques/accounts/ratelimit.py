@@ -12,12 +12,14 @@ import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from banques.accounts.models import LoginFailure
 from banques.sqltypes import utcnow
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 class FailureLimiter:
@@ -34,12 +36,20 @@ class FailureLimiter:
     def retry_after(
         self, session: Session, *keys: str, now: datetime | None = None
     ) -> int | None:
-        """Seconds to wait if any key is over its limit, else None."""
+        """Seconds to wait if any key is over its limit, else None.
+
+        On PostgreSQL, attempts on the same keys are serialised until the caller's
+        transaction ends (advisory locks), so that parallel guesses cannot all read
+        the count before any failure is written. SQLite's write lock does that."""
         now = now or utcnow()
+        hashes = sorted(self._hash(k) for k in keys)
+        if session.get_bind().dialect.name == "postgresql":
+            for h in hashes:  # sorted: two attempts never wait on each other
+                session.execute(_ADVISORY_LOCK, {"key": int(h[:15], 16)})
         rows = session.execute(
             sa_select(func.count(), func.min(LoginFailure.failed_at))
             .where(
-                col(LoginFailure.key_hash).in_([self._hash(k) for k in keys]),
+                col(LoginFailure.key_hash).in_(hashes),
                 col(LoginFailure.failed_at) > now - self.window,
             )
             .group_by(col(LoginFailure.key_hash))

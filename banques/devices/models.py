@@ -122,7 +122,7 @@ class ScanConflict(SQLModel, table=True):
     actor_id: uuid.UUID = Field(foreign_key="user.id")
     client_event_id: uuid.UUID
     request_hash: str = Field(max_length=64)
-    asset_tag: str = Field(max_length=64)
+    asset_tag: str = Field(max_length=64, index=True)  # the catch-up looks it up
     to_state: str = Field(max_length=32)
     occurred_at: datetime = Field(sa_column=tz_column())
     received_at: datetime = Field(sa_column=tz_column())

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from banques.devices.lifecycle import State
 from banques.devices.models import Category, ConflictStatus, Grade
@@ -211,6 +211,10 @@ PAYLOADS: dict[State, type[InputModel]] = {
 # --- scans ------------------------------------------------------------------
 
 
+# How far ahead of the server a phone's clock may be before its scans are refused.
+MAX_CLOCK_AHEAD = timedelta(days=1)
+
+
 class ScanIn(InputModel):
     asset_tag: str = Field(min_length=4, max_length=64)
     to_state: State
@@ -221,6 +225,15 @@ class ScanIn(InputModel):
         default=None,
         description="Pour lier une étiquette vierge pré-imprimée à son premier scan",
     )
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _not_in_the_future(cls, value: datetime) -> datetime:
+        if value > datetime.now(UTC) + MAX_CLOCK_AHEAD:
+            raise ValueError(
+                "date du scan dans le futur : vérifiez l'horloge du téléphone"
+            )
+        return value
 
 
 class ScanResult(OutputModel):

@@ -50,6 +50,7 @@ from banques.devices.models import (
     ScanConflict,
 )
 from banques.devices.schemas import (
+    MAX_CLOCK_AHEAD,
     PAYLOADS,
     AllocatedPayload,
     ConflictAction,
@@ -800,21 +801,19 @@ def apply_batch(
                     conflict_id=conflict.id if conflict else None,
                 ),
             )
-    seen: set[uuid.UUID] = set()
+    # The first occurrence of each event id in this batch: its request hash and
+    # what became of it. A repeat is that same answer (duplicate, or the same
+    # refusal), or "event-reused" if its content differs: one id, one scan.
+    firsts: dict[uuid.UUID, tuple[str, Outcome]] = {}
     ctx = _prefetch(session, principal, [s for _, s in parsed])
     for index, scan in sorted(parsed, key=lambda p: (as_utc(p[1].occurred_at), p[0])):
-        if scan.event_id in seen:  # the same event twice in one batch
-            first = ctx.events.get(scan.event_id)
-            if first is not None and first.request_hash == request_hash(scan):
-                outcome = Outcome(
-                    ItemStatus.duplicate, _result(first, _tag_of(ctx, first))
-                )
-            else:
-                outcome = _apply(session, principal, scan, ctx, now)
-            results[index] = BatchOutcome(index, scan.event_id, outcome)
+        if scan.event_id in firsts:
+            results[index] = BatchOutcome(
+                index, scan.event_id, _repeat(scan, *firsts[scan.event_id], ctx)
+            )
             continue
-        seen.add(scan.event_id)
         outcome = _apply(session, principal, scan, ctx, now)
+        firsts[scan.event_id] = (request_hash(scan), outcome)
         conflict = ctx.conflicts.get(scan.event_id)
         if outcome.error is not None and outcome.error.reason_code != "event-reused":
             conflict = _record_conflict(
@@ -846,7 +845,11 @@ def apply_batch(
 
 # Open conflicts of these devices that occurred after the device's last event:
 # scans that arrived before the one they follow (another phone's upload, a later
-# piece of the same queue). Older conflicts are left to people.
+# piece of the same queue). Older conflicts are left to people, as are conflicts
+# from another bank, conflicts whose event id has since been used by an applied
+# scan, and conflicts dated beyond ``MAX_CLOCK_AHEAD`` from now (a phone's clock
+# far ahead: such scans are now refused). Conflicts a person is resolving right
+# now are skipped (SKIP LOCKED); at most ``_CATCH_UP_MAX`` are tried per batch.
 _LATEST = (
     select(DeviceEvent.occurred_at)
     .where(
@@ -855,15 +858,29 @@ _LATEST = (
     )
     .scalar_subquery()
 )
+_USED = (
+    select(DeviceEvent.id)
+    .where(
+        col(DeviceEvent.organisation_id) == col(ScanConflict.organisation_id),
+        col(DeviceEvent.client_event_id) == col(ScanConflict.client_event_id),
+    )
+    .exists()
+)
+_CATCH_UP_MAX = 200
 _CATCH_UP = (
     select(ScanConflict)
     .join(Device, col(Device.asset_tag) == col(ScanConflict.asset_tag))
     .where(
         col(ScanConflict.status) == ConflictStatus.open,
         col(Device.id).in_(_IDS),
+        col(ScanConflict.bank_id) == col(Device.bank_id),
         col(ScanConflict.occurred_at) >= _LATEST,
+        col(ScanConflict.occurred_at) <= bindparam("horizon"),
+        ~_USED,
     )
     .order_by(col(ScanConflict.occurred_at), col(ScanConflict.id))
+    .limit(_CATCH_UP_MAX)
+    .with_for_update(of=ScanConflict, skip_locked=True)
 )
 
 
@@ -876,12 +893,15 @@ def _catch_up(
     if not touched:
         return applied
     session.flush()
-    for conflict in session.scalars(_CATCH_UP, {"ids": sorted(touched)}).all():
+    params = {"ids": sorted(touched), "horizon": now + MAX_CLOCK_AHEAD}
+    for conflict in session.scalars(_CATCH_UP, params).all():
         try:
             scan = ScanIn.model_validate(conflict.scan)
         except ValidationError:
             continue  # a malformed item: only a person can dismiss it
         sender = _sender(session, conflict)
+        if sender is None:
+            continue  # its sender's account was closed: a person decides
         outcome = _apply(session, sender, scan, ctx, now)
         if outcome.status is ItemStatus.applied:
             _close_conflict(
@@ -892,9 +912,25 @@ def _catch_up(
     return applied
 
 
+def _repeat(scan: ScanIn, first_hash: str, first: Outcome, ctx: _Context) -> Outcome:
+    """The answer to an event id sent a second time in the same batch."""
+    if request_hash(scan) != first_hash:
+        return Outcome(ItemStatus.rejected, error=_event_reused())
+    if first.status is ItemStatus.rejected:
+        return first
+    event = ctx.events[scan.event_id]
+    return Outcome(ItemStatus.duplicate, _result(event, _tag_of(ctx, event)))
+
+
 def _tag_of(ctx: _Context, event: DeviceEvent) -> str:
     device = ctx.devices.get(event.device_id)
     return device.asset_tag if device else ""
+
+
+def _event_reused() -> ScanRejected:
+    return _rejected(
+        422, "event-reused", "Cet identifiant de scan a déjà servi pour un autre scan."
+    )
 
 
 def _describe(exc: ValidationError) -> str:
@@ -910,14 +946,7 @@ def _apply(
     prior = ctx.events.get(scan.event_id)
     if prior is not None:
         if prior.request_hash != req_hash:
-            return Outcome(
-                ItemStatus.rejected,
-                error=_rejected(
-                    422,
-                    "event-reused",
-                    "Cet identifiant de scan a déjà servi pour un autre scan.",
-                ),
-            )
+            return Outcome(ItemStatus.rejected, error=_event_reused())
         device = ctx.devices.get(prior.device_id) or session.get(
             Device, prior.device_id
         )
@@ -1416,9 +1445,14 @@ def resolve_conflict(
     now: datetime | None = None,
 ) -> ScanConflict:
     """Dismiss a conflict, or retry its scan now (as its sender's organisation)."""
-    conflict = get_conflict(session, principal, conflict_id)
+    get_conflict(session, principal, conflict_id)
     authorize(principal, Action.conflict_resolve)
     now = now or utcnow()
+    # Locked, then read again: a batch's catch-up may be applying it right now.
+    conflict = session.get(
+        ScanConflict, conflict_id, with_for_update=True, populate_existing=True
+    )
+    assert conflict is not None
     if conflict.status is not ConflictStatus.open:
         raise Invalid("Ce conflit est déjà résolu.")
     if action is ConflictAction.dismiss:
@@ -1431,6 +1465,10 @@ def resolve_conflict(
     except ValidationError as exc:
         raise Invalid("Ce scan est mal formé : il ne peut qu'être écarté.") from exc
     sender = _sender(session, conflict)
+    if sender is None:
+        raise Invalid(
+            "Le compte qui a envoyé ce scan est désactivé : il ne peut qu'être écarté."
+        )
     apply_scan(session, sender, scan, now=now)
     _close_conflict(conflict, principal, ConflictStatus.retried, note, now)
     session.add(conflict)
@@ -1438,11 +1476,14 @@ def resolve_conflict(
     return conflict
 
 
-def _sender(session: Session, conflict: ScanConflict) -> Principal:
+def _sender(session: Session, conflict: ScanConflict) -> Principal | None:
+    """Who sent the scan, as they are now; None if their account is closed."""
     user = session.get(User, conflict.actor_id)
     org = session.get(Organisation, conflict.organisation_id)
     assert user is not None
     assert org is not None
+    if not user.is_active:
+        return None
     return Principal(
         user_id=user.id,
         organisation_id=org.id,

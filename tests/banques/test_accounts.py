@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from banques import db
 from banques.accounts import security, service
 from banques.accounts.models import ApiKey, LoginFailure, Role, User
 from banques.accounts.ratelimit import FailureLimiter
@@ -458,3 +461,35 @@ def test_unknown_session_tokens_are_refused(session: Session) -> None:
         service.authenticate_web_session(
             session, "forged-token", limits=LIMITS, now=MORNING
         )
+
+
+def test_parallel_wrong_passwords_check_no_more_than_the_limit(
+    engine: Engine, world: World
+) -> None:
+    """30 guesses at once on one account, limit 10: 10 passwords checked, 20
+    refused (advisory locks on PostgreSQL, the write lock on SQLite)."""
+    email = world.a.users[Role.technician].email
+    limiter = FailureLimiter(limit=10, window_s=60, secret=SECRET)
+    answers: list[int] = []
+    start = threading.Barrier(30)
+
+    def guess(i: int) -> None:
+        start.wait()
+        with db.transaction(engine) as session:
+            try:
+                service.check_password(
+                    session,
+                    email=email,
+                    password=f"faux-{i}",
+                    client=f"10.0.0.{i}",
+                    limiter=limiter,
+                )
+            except (Unauthorized, TooManyRequests) as refused:
+                answers.append(refused.status_code)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [401] * 10 + [429] * 20

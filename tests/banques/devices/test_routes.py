@@ -236,3 +236,56 @@ def test_blank_tags_and_csv_import_and_erasure_report(
         files={"file": ("x.json", b"{", "application/json")},
     )
     assert broken.status_code == 422
+
+
+def test_one_event_id_with_two_contents_in_a_batch_never_blocks_a_device(
+    client: TestClient, world: World
+) -> None:
+    """The second content is refused (event-reused): no conflict left behind that
+    would later clash with the applied event."""
+    d1, d2 = register(client, world, "SN-1"), register(client, world, "SN-2")
+    collector = auth(world.a.users[Role.collector])
+    tech = auth(world.a.users[Role.technician])
+    collected = scan_body(State.collected, world, d2, 0)
+    assert (
+        client.post(
+            "/api/v1/scans/batch", headers=collector, json={"scans": [collected]}
+        ).json()["applied"]
+        == 1
+    )
+    same_id = str(uuid.uuid4())
+    first = scan_body(State.received, world, d1, 60) | {"event_id": same_id}
+    second = scan_body(State.received, world, d2, 120) | {"event_id": same_id}
+    answer = client.post(
+        "/api/v1/scans/batch", headers=tech, json={"scans": [first, second]}
+    ).json()
+    assert [r["status"] for r in answer["results"]] == ["rejected", "rejected"]
+    assert answer["results"][1]["reason_code"] == "event-reused"
+    later = client.post(
+        "/api/v1/scans/batch",
+        headers=collector,
+        json={"scans": [scan_body(State.collected, world, d1, 30)]},
+    )
+    assert later.status_code == 200, later.text
+    assert later.json()["applied"] == 1
+
+
+def test_a_nul_character_in_a_blank_labels_description_is_one_refused_item(
+    client: TestClient, world: World
+) -> None:
+    collector = auth(world.a.users[Role.collector])
+    (blank,) = client.post(
+        "/api/v1/asset-tags/blank", headers=collector, json={"count": 1}
+    ).json()["tags"]
+    good_tag = register(client, world, "SN-G")
+    good = scan_body(State.collected, world, good_tag, 0)
+    bad = scan_body(State.collected, world, blank, 1) | {
+        "device": {"category": "laptop", "brand": "De\x00ll", "model": "X"}
+    }
+    answer = client.post(
+        "/api/v1/scans/batch", headers=collector, json={"scans": [good, bad]}
+    )
+    assert answer.status_code == 200, answer.text
+    assert [r["status"] for r in answer.json()["results"]] == ["applied", "rejected"]
+    conflicts = client.get("/api/v1/scan-conflicts", headers=collector).json()
+    assert len(conflicts["items"]) == 1

@@ -18,9 +18,11 @@ from banques.devices.schemas import (
     AllocationMode,
     ConflictAction,
     DeviceCreate,
+    ItemStatus,
     ScanIn,
 )
-from banques.errors import Forbidden, NotFound
+from banques.errors import Forbidden, Invalid, NotFound
+from banques.sqltypes import utcnow
 from labels.codes import is_valid_asset_code
 from labels.documents import AllocationMode as Printed
 from tests.banques.devices.helpers import (
@@ -530,3 +532,42 @@ def test_nwipe_report_is_matched_to_its_medium(
 
 def test_allocation_modes_are_those_of_the_hand_over_attestation() -> None:
     assert {m.value for m in AllocationMode} == {m.value for m in Printed}
+
+
+def test_scans_dated_beyond_a_day_ahead_are_refused(
+    session: Session, tenant: Tenant
+) -> None:
+    device = register(session, tenant)
+    collector = principal(session, tenant.users[Role.collector])
+    item = scan(State.collected, tenant, device.asset_tag).model_dump(mode="json")
+    item["occurred_at"] = (utcnow() + timedelta(days=2)).isoformat()
+    (outcome,) = service.apply_batch(session, collector, [item])
+    assert outcome.outcome.status is ItemStatus.rejected
+    (conflict,) = session.exec(select(ScanConflict)).all()
+    assert conflict.reason_code == "invalid"
+    assert device.state is State.registered
+
+
+def test_the_catch_up_skips_the_scans_of_a_closed_account(
+    session: Session, tenant: Tenant
+) -> None:
+    device = register(session, tenant)
+    walk(session, tenant, device, State.received)
+    leaver_user = make_user(session, tenant.orgs["association"], Role.technician)
+    leaver = principal(session, leaver_user)
+    at = T0 + timedelta(hours=2)
+    wiped = scan(State.wiped, tenant, device.asset_tag, at=at + timedelta(minutes=10))
+    assert _batch(session, leaver, wiped) == ["rejected"]
+    leaver_user.is_active = False
+    session.add(leaver_user)
+    tech = principal(session, tenant.users[Role.technician])
+    diagnosed = scan(State.diagnosed, tenant, device.asset_tag, at=at)
+    assert _batch(session, tech, diagnosed) == ["applied"]
+    assert device.state is State.diagnosed  # the closed account's scan waits
+    (conflict,) = session.exec(select(ScanConflict)).all()
+    assert conflict.status is ConflictStatus.open
+    coordinator = principal(session, tenant.users[Role.coordinator])
+    with pytest.raises(Invalid, match="désactivé"):
+        service.resolve_conflict(
+            session, coordinator, conflict.id, action=ConflictAction.retry, note=None
+        )
