@@ -62,11 +62,12 @@ from sqlmodel import Session
 
 from banques import db
 from banques.accounts import security
-from banques.accounts.models import Bank, Organisation, OrganisationKind, Role, User
+from banques.accounts.models import OrganisationKind, Role, User
 from banques.accounts.service import principal_for
 from banques.devices import service
 from banques.devices.lifecycle import State
 from banques.devices.schemas import DeviceCreate
+from tests.factories import make_bank, make_org, make_user
 from tests.server import free_port, kill_group, service_env, spawn_server, wait_healthy
 
 HERE = Path(__file__).resolve().parent
@@ -193,25 +194,11 @@ class Seeded:
 
 
 def technician(session: Session, bank_code: str) -> User:
-    """One bank, one association, one technician (no password: a token is issued)."""
-    bank = Bank(code=bank_code, name="Banque d'essai", short_name="Essai")
-    session.add(bank)
-    session.flush()
-    org = Organisation(
-        bank_id=bank.id, kind=OrganisationKind.association, name="Atelier"
+    """One bank, one association, one technician (the test factories' own)."""
+    bank = make_bank(session, code=bank_code)
+    return make_user(
+        session, make_org(session, bank, OrganisationKind.association), Role.technician
     )
-    session.add(org)
-    session.flush()
-    user = User(
-        organisation_id=org.id,
-        email=f"technicien@{bank_code.lower()}.example.org",
-        full_name="Technicien d'essai",
-        role=Role.technician,
-        password_hash="!",
-    )
-    session.add(user)
-    session.flush()
-    return user
 
 
 def bearer(user: User) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy import select as sa_select
@@ -129,6 +130,30 @@ def login(
     return IssuedToken(token=token, expires_in=minutes * 60)
 
 
+# What authentication reads of a user, always in this order (see _principal_of).
+_USER_COLUMNS = (
+    col(User.id),
+    col(User.role),
+    col(User.is_active),
+    col(User.token_version),
+    col(Organisation.id),
+    col(Organisation.kind),
+    col(Organisation.bank_id),
+)
+
+
+def _principal_of(row: Sequence[Any]) -> Principal:
+    """The principal from the values of ``_USER_COLUMNS``."""
+    user_id, role, _, _, org_id, kind, bank_id = row
+    return Principal(
+        user_id=user_id,
+        organisation_id=org_id,
+        organisation_kind=OrganisationKind(kind),
+        bank_id=bank_id,
+        role=Role(role),
+    )
+
+
 # --- browser sessions (the pages) ---------------------------------------------
 
 
@@ -189,13 +214,7 @@ _WEB_PRINCIPAL = (
         col(WebSession.last_seen_at),
         col(WebSession.expires_at),
         col(WebSession.ended_at),
-        col(User.id),
-        col(User.role),
-        col(User.is_active),
-        col(User.token_version),
-        col(Organisation.id),
-        col(Organisation.kind),
-        col(Organisation.bank_id),
+        *_USER_COLUMNS,
     )
     .join(User, col(User.id) == col(WebSession.user_id))
     .join(Organisation, col(Organisation.id) == col(User.organisation_id))
@@ -215,8 +234,9 @@ def authenticate_web_session(
     ).first()
     if row is None:
         raise_unauthorized("Session inconnue.")
-    (sid, version, seen, expires, ended, user_id, role, active, user_version) = row[:9]
-    org_id, kind, bank_id = row[9:]
+    sid, version, seen, expires, ended = row[:5]
+    user = row[5:]
+    active, user_version = user[2], user[3]
     seen, expires = _aware(seen), _aware(expires)
     if (
         ended is not None
@@ -230,13 +250,7 @@ def authenticate_web_session(
         session.execute(
             update(WebSession).where(col(WebSession.id) == sid).values(last_seen_at=now)
         )
-    return Principal(
-        user_id=user_id,
-        organisation_id=org_id,
-        organisation_kind=OrganisationKind(kind),
-        bank_id=bank_id,
-        role=Role(role),
-    )
+    return _principal_of(user)
 
 
 def close_web_session(
@@ -264,15 +278,7 @@ def raise_unauthorized(detail: str) -> NoReturn:
 
 # One statement, built once: the user and its organisation (runs on every request).
 _PRINCIPAL = (
-    sa_select(
-        col(User.id),
-        col(User.role),
-        col(User.is_active),
-        col(User.token_version),
-        col(Organisation.id),
-        col(Organisation.kind),
-        col(Organisation.bank_id),
-    )
+    sa_select(*_USER_COLUMNS)
     .join(Organisation, col(Organisation.id) == col(User.organisation_id))
     .where(col(User.id) == bindparam("user_id"))
 )
@@ -288,14 +294,7 @@ def authenticate_token(session: Session, token: str, *, secret: str) -> Principa
     row = session.execute(_PRINCIPAL, {"user_id": claims.user_id}).first()
     if row is None or not row[2] or row[3] != claims.token_version:
         raise_unauthorized("Jeton révoqué.")
-    user_id, role, _, _, org_id, kind, bank_id = row
-    return Principal(
-        user_id=user_id,
-        organisation_id=org_id,
-        organisation_kind=OrganisationKind(kind),
-        bank_id=bank_id,
-        role=Role(role),
-    )
+    return _principal_of(row)
 
 
 def _authenticate_api_key(session: Session, secret: str) -> Principal:
