@@ -88,7 +88,12 @@ def check_password(
         raise TooManyRequests(
             "Trop de tentatives de connexion ; réessayez plus tard.", retry_after=wait
         )
-    user = session.exec(select(User).where(User.email == email)).first()
+    # No address holds a NUL character (and PostgreSQL cannot compare one).
+    user = (
+        None
+        if "\x00" in email
+        else session.exec(select(User).where(User.email == email)).first()
+    )
     if user is None:
         security.burn_verify_time(password)
     if user is None or not security.verify_password(password, user.password_hash):

@@ -24,6 +24,7 @@ from banques.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from tests.banques.web.pages import csrf_of
 from tests.factories import PASSWORD, SECRET, World, auth, make_tenant
 
 
@@ -493,3 +494,20 @@ def test_parallel_wrong_passwords_check_no_more_than_the_limit(
     for t in threads:
         t.join()
     assert sorted(answers) == [401] * 10 + [429] * 20
+
+
+def test_a_nul_character_in_the_login_is_a_wrong_login(
+    client: TestClient, world: World
+) -> None:
+    email = world.a.users[Role.technician].email
+    answer = login(client, email + "\x00", PASSWORD)
+    assert answer.status_code == 401
+    assert answer.headers["content-type"] == "application/problem+json"
+    page = client.get("/connexion")
+    form = client.post(
+        "/connexion",
+        data={"email": "\x00", "mot_de_passe": "x", "csrf": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert form.status_code == 401
+    assert "incorrect" in form.text
