@@ -36,7 +36,6 @@ import httpx
 from banques import db
 from benchmarks.scans import (
     DEFAULT_PG,
-    bearer,
     cpu_model,
     fresh_database,
     load,
@@ -44,6 +43,7 @@ from benchmarks.scans import (
     technician,
 )
 from labels import AssetLabel, asset_code, get_template, label_sheet_pdf
+from tests.factories import token_for
 
 BASE_URL = "https://banques.example.fr"
 
@@ -52,7 +52,7 @@ def seed(url: str) -> str:
     """One bank, one association, one technician; a bearer token."""
     engine = db.make_engine(url)
     with db.transaction(engine) as session:
-        token = bearer(technician(session, "PRT"))
+        token = token_for(technician(session, "PRT"))
     engine.dispose()
     return token
 

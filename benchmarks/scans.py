@@ -61,18 +61,16 @@ from sqlalchemy import bindparam, create_engine, make_url, text
 from sqlmodel import Session
 
 from banques import db
-from banques.accounts import security
 from banques.accounts.models import OrganisationKind, Role, User
 from banques.accounts.service import principal_for
 from banques.devices import service
 from banques.devices.lifecycle import State
 from banques.devices.schemas import DeviceCreate
-from tests.factories import make_bank, make_org, make_user
+from tests.factories import SECRET, make_bank, make_org, make_user, token_for
 from tests.server import free_port, kill_group, service_env, spawn_server, wait_healthy
 
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "scans.lua"
-SECRET = "benchmark-secret-0123456789-abcdefghijklmnop"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 SERIAL = "WD-BENCH-0001"
@@ -201,16 +199,6 @@ def technician(session: Session, bank_code: str) -> User:
     )
 
 
-def bearer(user: User) -> str:
-    return security.issue_token(
-        user_id=user.id,
-        token_version=user.token_version,
-        secret=SECRET,
-        now=datetime.now(UTC),
-        minutes=240,
-    )
-
-
 def seed(url: str, *, single: int, warmup: int, batch: int) -> Seeded:
     """One bank, one association, one technician, and registered devices."""
     started = time.perf_counter()
@@ -230,7 +218,7 @@ def seed(url: str, *, single: int, warmup: int, batch: int) -> Seeded:
             ],
         )
         tags = [d.asset_tag for d in devices]
-        token = bearer(user)
+        token = token_for(user)  # signed with the factories' SECRET
     engine.dispose()
     return Seeded(
         token=token,
