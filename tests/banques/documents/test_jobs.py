@@ -164,13 +164,9 @@ def test_finished_jobs_are_forgotten_after_a_day(
 def test_device_labels_over_a_sheet_are_queued_for_visible_devices_only(
     engine: Engine, tenant: Tenant
 ) -> None:
+    tags = [fields[0] for fields in queue_blank(engine, tenant, 66).labels]
     with db.transaction(engine) as session:
         who = principal_for(session, tenant.users[Role.technician])
-        blank = service.blank_labels(
-            session, who, BlankLabelsRequest(count=66), base_url=BASE_URL
-        )
-        assert isinstance(blank, PrintJob)
-        tags = [fields[0] for fields in blank.labels]
         reprint = service.device_labels(
             session, who, LabelsRequest(asset_tags=tags), base_url=BASE_URL
         )
